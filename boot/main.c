@@ -1,0 +1,145 @@
+/*
+ * mkboot.efi: read partitions.toml beside this image, check it against the
+ * machine, print the boot plan, then start the partitions.  Every check runs
+ * before ExitBootServices; on any error nothing starts and control returns to
+ * the firmware with memory as it was.
+ */
+#include <efi.h>
+#include <efilib.h>
+
+#include "config.h"
+#include "console.h"
+#include "discover.h"
+#include "esp.h"
+#include "plan.h"
+
+#define CONFIG_NAME "partitions.toml"
+#define CONFIG_MAX_BYTES (256u << 10)
+#define REPORT_MAX (64u << 10)
+
+/* Everything large lives here, allocated once from pool. */
+struct boot_state {
+	struct esp esp;
+	char config_path[ESP_PATH_MAX + 32];
+	struct mk_config cfg;
+	struct mk_diags diags;
+	struct mk_machine machine;
+	struct mk_plan plan;
+	uint64_t kernel_size[MK_MAX_PARTITIONS];
+	char report[REPORT_MAX];
+};
+
+static void print_diags(struct mk_diags *d)
+{
+	char line[DIAG_MSG_MAX + DIAG_FILE_MAX + 48];
+	struct mk_buf b;
+	diag_sort(d);
+	for (uint32_t i = 0; i < d->count; i++) {
+		mk_buf_init(&b, line, sizeof(line));
+		diag_format(d, i, &b);
+		con_printf("%s\n", line);
+	}
+	if (d->dropped)
+		con_printf("mkboot: error: %s: %u more errors not shown\n", d->file, d->dropped);
+}
+
+/* Waits `seconds`, returning early on a key press. */
+static void wait_timeout(uint32_t seconds)
+{
+	EFI_INPUT_KEY key;
+	if (!seconds)
+		return;
+	con_printf("mkboot: continuing in %u s (press a key to continue now)\n", seconds);
+	for (uint32_t ms = 0; ms < seconds * 1000u; ms += 100) {
+		if (ST->ConIn && !EFI_ERROR(ST->ConIn->ReadKeyStroke(ST->ConIn, &key)))
+			break;
+		BS->Stall(100000);
+	}
+}
+
+static bool stat_kernels(struct boot_state *s)
+{
+	for (uint32_t i = 0; i < s->cfg.nparts; i++)
+		if (!esp_stat(&s->esp, s->cfg.part[i].kernel, &s->kernel_size[i]))
+			return false;
+	return true;
+}
+
+/* Parses and checks the config and plans the machine; false after printing every error. */
+static bool load_and_plan(struct boot_state *s)
+{
+	void *text;
+	uint64_t len;
+	EFI_STATUS st;
+
+	mk_snprintf(s->config_path, sizeof(s->config_path), "%s/%s", s->esp.dir_ascii, CONFIG_NAME);
+	diag_init(&s->diags, s->config_path);
+	st = esp_read(&s->esp, CONFIG_NAME, CONFIG_MAX_BYTES, &text, &len);
+	if (EFI_ERROR(st)) {
+		diag_error(&s->diags, (struct mk_pos){ 0, 0 },
+			   st == EFI_BAD_BUFFER_SIZE ? "larger than 256K" : "cannot read the config (%s)",
+			   st == EFI_NOT_FOUND ? "not found" : "firmware error");
+		print_diags(&s->diags);
+		return false;
+	}
+	config_parse(text, len, &s->cfg, &s->diags);
+	BS->FreePages((EFI_PHYSICAL_ADDRESS)(uintptr_t)text, EFI_SIZE_TO_PAGES(len ? len : 1));
+	if (!diag_total(&s->diags))
+		config_check_files(&s->cfg, esp_stat, &s->esp, &s->diags);
+	if (diag_total(&s->diags)) {
+		print_diags(&s->diags);
+		return false;
+	}
+
+	st = discover_cpus(&s->machine);
+	if (!EFI_ERROR(st))
+		st = discover_memory(&s->machine);
+	if (EFI_ERROR(st)) {
+		con_printf("mkboot: error: cannot discover the machine (EFI status 0x%lx)\n", (unsigned long)st);
+		return false;
+	}
+	if (plan_build(&s->cfg, &s->machine, &s->plan, &s->diags) || !stat_kernels(s)) {
+		print_diags(&s->diags);
+		return false;
+	}
+	return true;
+}
+
+EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab)
+{
+	struct boot_state *s;
+	EFI_STATUS st;
+
+	InitializeLib(image, systab);
+	con_write("mkboot: starting\n");
+	st = BS->AllocatePool(EfiLoaderData, sizeof(*s), (void **)&s);
+	if (EFI_ERROR(st)) {
+		con_write("mkboot: error: out of memory\n");
+		return st;
+	}
+	mk_memset(s, 0, sizeof(*s));
+	st = esp_open(image, &s->esp);
+	if (EFI_ERROR(st)) {
+		con_printf("mkboot: error: cannot open the volume mkboot.efi was loaded from (0x%lx)\n",
+			   (unsigned long)st);
+		BS->FreePool(s);
+		return st;
+	}
+
+	if (!load_and_plan(s)) {
+		con_printf("mkboot: %u error(s): no partition started; returning to the firmware\n",
+			   diag_total(&s->diags) ? diag_total(&s->diags) : 1);
+		st = EFI_LOAD_ERROR;
+	} else {
+		struct mk_buf b;
+		mk_buf_init(&b, s->report, sizeof(s->report));
+		plan_report(&s->cfg, &s->plan, s->kernel_size, &b);
+		con_write(s->report);
+		wait_timeout(s->cfg.timeout);
+		con_write("mkboot: plan ok; starting partitions is not implemented yet; returning to the firmware\n");
+		st = EFI_SUCCESS;
+	}
+	esp_close(&s->esp);
+	BS->FreePool(s);
+	return st;
+}

@@ -1,0 +1,167 @@
+#!/usr/bin/python3
+"""Assemble an ESP for a partitions.toml and boot it in QEMU with OVMF.
+
+Used by `make run` and by the QEMU tests (import run_config). Captures COM1..COM4
+to <out>/com1.log .. com4.log and stops on its own: when QEMU exits
+(isa-debug-exit or power-off), when a console prints a line matching --until,
+or after --timeout seconds.
+"""
+import argparse
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+BUILD = os.path.join(ROOT, "build")
+OVMF_CODE = "/usr/share/OVMF/OVMF_CODE_4M.fd"
+OVMF_VARS = "/usr/share/OVMF/OVMF_VARS_4M.fd"
+PORTS = 4
+# mkboot prints this when it hands control back to the firmware.
+RETURNED = r"mkboot: .*returning to the firmware"
+ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|\x1b[()][A-Za-z0-9]|\x1b[=>c]")
+FILE_KEY = re.compile(r'^\s*(kernel|initrd)\s*=\s*"([^"]*)"', re.M)
+
+
+class Result:
+    def __init__(self, out_dir, exit_code, reason, seconds):
+        self.out_dir = out_dir
+        self.exit_code = exit_code  # QEMU's, None when mkboot's runner stopped it
+        self.reason = reason        # "exit", "until", "timeout"
+        self.seconds = seconds
+
+    def console(self, n):
+        """COM<n>'s text with terminal escapes and CRs removed."""
+        return read_console(os.path.join(self.out_dir, "com%d.log" % n))
+
+
+def read_console(path):
+    try:
+        with open(path, "rb") as f:
+            text = f.read().decode("utf-8", "replace")
+    except FileNotFoundError:
+        return ""
+    return ANSI.sub("", text).replace("\r", "")
+
+
+def find_file(name, config_dir):
+    """Files a config names: next to the config first, then in build/."""
+    for d in (config_dir, BUILD):
+        p = os.path.join(d, name)
+        if os.path.isfile(p):
+            return p
+    return None
+
+
+def assemble_esp(config, esp, efi=os.path.join(BUILD, "mkboot.efi"), extra=()):
+    if os.path.exists(esp):
+        shutil.rmtree(esp)
+    boot = os.path.join(esp, "EFI", "BOOT")
+    os.makedirs(boot)
+    shutil.copy(efi, os.path.join(boot, "BOOTX64.EFI"))
+    shutil.copy(config, os.path.join(boot, "partitions.toml"))
+    with open(config, "rb") as f:
+        text = f.read().decode("utf-8", "replace")
+    config_dir = os.path.dirname(os.path.abspath(config))
+    names = {m.group(2) for m in FILE_KEY.finditer(text)} | set(extra)
+    for name in sorted(names):
+        if not name or name.startswith("/") or ".." in name.split("/"):
+            continue  # mkboot reports these itself; nothing to copy
+        src = find_file(name, config_dir)
+        if src:
+            dst = os.path.join(boot, name)
+            os.makedirs(os.path.dirname(dst), exist_ok=True)
+            shutil.copy(src, dst)
+
+
+def qemu_command(esp, out_dir, smp, mem, kvm):
+    vars_copy = os.path.join(out_dir, "OVMF_VARS.fd")
+    shutil.copy(OVMF_VARS, vars_copy)
+    cmd = ["qemu-system-x86_64", "-machine", "q35", "-smp", str(smp), "-m", str(mem),
+           "-accel", "kvm" if kvm else "tcg", "-cpu", "max" if not kvm else "host",
+           "-drive", "if=pflash,format=raw,readonly=on,file=" + OVMF_CODE,
+           "-drive", "if=pflash,format=raw,file=" + vars_copy,
+           "-drive", "format=raw,file=fat:rw:" + esp,
+           "-nic", "none", "-display", "none", "-vga", "none", "-no-reboot",
+           "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04",
+           "-debugcon", "file:" + os.path.join(out_dir, "debugcon.log")]
+    for n in range(1, PORTS + 1):
+        cmd += ["-serial", "file:" + os.path.join(out_dir, "com%d.log" % n)]
+    return cmd
+
+
+def run_esp(esp, out_dir, smp=2, mem=512, timeout=60, until=(RETURNED,), kvm=False):
+    os.makedirs(out_dir, exist_ok=True)
+    for n in range(1, PORTS + 1):
+        p = os.path.join(out_dir, "com%d.log" % n)
+        if os.path.exists(p):
+            os.unlink(p)
+    patterns = [re.compile(u) for u in until]
+    cmd = qemu_command(esp, out_dir, smp, mem, kvm)
+    with open(os.path.join(out_dir, "qemu.cmd"), "w") as f:
+        f.write(" ".join(cmd) + "\n")
+    start = time.monotonic()
+    with open(os.path.join(out_dir, "qemu.log"), "wb") as qlog:
+        proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=qlog, stderr=qlog,
+                                start_new_session=True)
+        reason = "timeout"
+        while time.monotonic() - start < timeout:
+            if proc.poll() is not None:
+                reason = "exit"
+                break
+            if patterns and any(p.search(read_console(os.path.join(out_dir, "com%d.log" % n)))
+                                for p in patterns for n in range(1, PORTS + 1)):
+                time.sleep(0.3)  # let the rest of the line reach the file
+                reason = "until"
+                break
+            time.sleep(0.2)
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+    code = proc.returncode if reason == "exit" else None
+    return Result(out_dir, code, reason, time.monotonic() - start)
+
+
+def run_config(config, out_dir, smp=2, mem=512, timeout=60, until=(RETURNED,), kvm=False,
+               extra=()):
+    esp = os.path.join(out_dir, "esp")
+    assemble_esp(config, esp, extra=extra)
+    return run_esp(esp, out_dir, smp, mem, timeout, until, kvm)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--config", default=os.path.join(ROOT, "partitions.toml"))
+    ap.add_argument("--out", default=os.path.join(BUILD, "run"))
+    ap.add_argument("--smp", type=int, default=4)
+    ap.add_argument("--mem", type=int, default=1024)
+    ap.add_argument("--timeout", type=int, default=60)
+    ap.add_argument("--kvm", type=int, default=0)
+    ap.add_argument("--until", action="append", default=None,
+                    help="stop when a console prints a match (default: mkboot returning)")
+    ap.add_argument("--show", action="store_true", help="print each console afterwards")
+    args = ap.parse_args()
+    esp = os.path.join(BUILD, "esp") if args.out == os.path.join(BUILD, "run") else \
+        os.path.join(args.out, "esp")
+    assemble_esp(args.config, esp)
+    print("mkboot: booting %s in QEMU (%d CPUs, %d MiB, timeout %d s); consoles in %s"
+          % (args.config, args.smp, args.mem, args.timeout, args.out), flush=True)
+    res = run_esp(esp, args.out, args.smp, args.mem, args.timeout,
+                  args.until if args.until is not None else (RETURNED,), bool(args.kvm))
+    if args.show:
+        for n in range(1, PORTS + 1):
+            text = res.console(n)
+            if text.strip():
+                print("===== COM%d (%s) =====" % (n, os.path.join(args.out, "com%d.log" % n)))
+                print(text.rstrip())
+    how = {"exit": "QEMU exited with code %s" % res.exit_code,
+           "until": "stopped after the expected line", "timeout": "timed out"}[res.reason]
+    print("mkboot: QEMU run ended after %.1f s: %s" % (res.seconds, how))
+    return 0 if res.reason != "timeout" else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
