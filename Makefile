@@ -82,10 +82,17 @@ $(BUILD)/efi/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(HOST_CC) $(EFI_CFLAGS) -I$(EFI_INC) -I$(EFI_INC)/x86_64 -MMD -MP -c $< -o $@
 
-# Each trampoline is a flat binary linked into mkboot.efi as a byte array.
-$(BUILD)/trampoline/%.bin: trampoline/%.asm
+# The trampoline's offsets come from handoff.h through a generated include.
+$(BUILD)/gen/asm_defines: trampoline/gen/asm_defines.c trampoline/handoff.h
 	@mkdir -p $(dir $@)
-	$(NASM) -f bin -Itrampoline/ -o $@ $<
+	$(HOST_CC) -std=gnu11 -Wall -o $@ $<
+$(BUILD)/trampoline/handoff.inc: $(BUILD)/gen/asm_defines
+	@mkdir -p $(dir $@)
+	$< > $@
+# Each trampoline is a flat binary linked into mkboot.efi as a byte array.
+$(BUILD)/trampoline/%.bin: trampoline/%.asm $(BUILD)/trampoline/handoff.inc
+	@mkdir -p $(dir $@)
+	$(NASM) -f bin -I$(BUILD)/trampoline/ -Itrampoline/ -o $@ $<
 $(BUILD)/efi/trampoline/%.blob.o: $(BUILD)/trampoline/%.bin
 	@mkdir -p $(dir $@)
 	printf 'section .rodata\nglobal %s_blob, %s_blob_end\nalign 16\n%s_blob: incbin "%s"\n%s_blob_end:\n' \

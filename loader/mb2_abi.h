@@ -28,6 +28,8 @@
 #define MB2_HTAG_ENTRY_EFI64 9
 #define MB2_HTAG_RELOCATABLE 10
 #define MB2_HTAG_FLAG_OPTIONAL 1u /* header tag flags bit 0 */
+/* Address tag load_addr: load the file from its first byte (spec 3.1.5). */
+#define MB2_LOAD_ADDR_FILE_START 0xFFFFFFFFu
 
 /* Relocatable tag preference (spec 3.1.13). */
 #define MB2_RELOC_PREF_NONE 0
@@ -91,6 +93,18 @@ struct mb2_htag_address {
 struct mb2_htag_entry {
 	struct mb2_header_tag tag;
 	uint32_t entry_addr;
+} __attribute__((packed));
+
+struct mb2_htag_flags {
+	struct mb2_header_tag tag;
+	uint32_t console_flags;
+} __attribute__((packed));
+
+struct mb2_htag_framebuffer {
+	struct mb2_header_tag tag;
+	uint32_t width;
+	uint32_t height;
+	uint32_t depth;
 } __attribute__((packed));
 
 struct mb2_htag_relocatable {
@@ -157,6 +171,10 @@ _Static_assert(sizeof(struct mb2_header) == 16, "mb2 header");
 _Static_assert(sizeof(struct mb2_header_tag) == 8, "mb2 header tag");
 _Static_assert(sizeof(struct mb2_htag_address) == 24, "mb2 address tag");
 _Static_assert(sizeof(struct mb2_htag_relocatable) == 24, "mb2 relocatable tag");
+_Static_assert(sizeof(struct mb2_htag_entry) == 12, "mb2 entry tag");
+_Static_assert(sizeof(struct mb2_htag_flags) == 12, "mb2 flags tag");
+_Static_assert(sizeof(struct mb2_htag_framebuffer) == 20, "mb2 framebuffer tag");
+_Static_assert(sizeof(struct mb2_tag_load_base_addr) == 12, "mb2 load base tag");
 _Static_assert(sizeof(struct mb2_mmap_entry) == 24, "mb2 mmap entry");
 _Static_assert(sizeof(struct mb2_tag_mmap) == 16, "mb2 mmap tag");
 _Static_assert(sizeof(struct mb2_tag_basic_meminfo) == 16, "mb2 meminfo tag");

@@ -1,0 +1,495 @@
+/*
+ * The boot planner, part two: where every partition's memory goes.
+ *
+ * Only EfiConventionalMemory is handed out.  Boot services memory still holds
+ * mkboot itself and the loaded kernel images until ExitBootServices; runtime,
+ * ACPI and reserved memory belong to the firmware for good (parked APs run
+ * from reserved pages, x86-facts 1).  The firmware's map is hostile input:
+ * ranges may be unsorted, unaligned, overlapping or run past 2^64.  So the
+ * free set is built conservatively: conventional ranges shrunk to whole pages,
+ * then every other range, grown to whole pages, cut out of it.
+ *
+ * Placement order: fixed memory_base RAM, low slices (top-down below
+ * MK_LOW_LIMIT), SIPI trampoline pages (below 1 MiB), the shared region
+ * (highest below 4 GiB), then the rest of main RAM (lowest first).
+ */
+#include "plan_internal.h"
+
+/* The highest page boundary an exclusive end can hold: the last page is never free. */
+#define ADDR_TOP (~0ull & ~(MK_PAGE_SIZE - 1))
+
+/*
+ * Every map range adds at most one span (cutting a hole splits one in two);
+ * every placement adds at most one more.
+ */
+#define FREE_MAX (MK_MAX_MEMMAP + 1 + MK_MAX_PARTITIONS * (MK_MAX_RAM_RANGES + 3) + 1)
+
+struct span {
+	uint64_t start, end; /* [start, end), page aligned */
+};
+
+/* Free memory: sorted, disjoint, never adjacent. */
+struct free_map {
+	struct span s[FREE_MAX];
+	uint32_t n;
+};
+
+struct placer {
+	const struct mk_config *cfg;
+	const struct mk_machine *m;
+	struct mk_plan *plan;
+	struct mk_diags *d;
+	struct free_map fm;
+};
+
+static uint64_t u64_min(uint64_t a, uint64_t b)
+{
+	return a < b ? a : b;
+}
+
+static uint64_t u64_max(uint64_t a, uint64_t b)
+{
+	return a > b ? a : b;
+}
+
+/* End of a firmware range, clamped to ADDR_TOP when it would pass it or wrap. */
+static uint64_t range_end(uint64_t base, uint64_t size)
+{
+	uint64_t end;
+	if (!mk_add_u64(base, size, &end) || end > ADDR_TOP)
+		return ADDR_TOP;
+	return end;
+}
+
+static uint32_t machine_nmem(const struct mk_machine *m)
+{
+	return m->nmem < MK_MAX_MEMMAP ? m->nmem : MK_MAX_MEMMAP;
+}
+
+static void free_map_sort_merge(struct free_map *fm)
+{
+	for (uint32_t i = 1; i < fm->n; i++) {
+		struct span v = fm->s[i];
+		uint32_t j = i;
+		while (j > 0 && fm->s[j - 1].start > v.start) {
+			fm->s[j] = fm->s[j - 1];
+			j--;
+		}
+		fm->s[j] = v;
+	}
+	uint32_t out = 0;
+	for (uint32_t i = 0; i < fm->n; i++) {
+		if (out && fm->s[i].start <= fm->s[out - 1].end)
+			fm->s[out - 1].end = u64_max(fm->s[out - 1].end, fm->s[i].end);
+		else
+			fm->s[out++] = fm->s[i];
+	}
+	fm->n = out;
+}
+
+/* Cuts [start, end) out of the free map; false only if the map is full (cannot happen, see FREE_MAX). */
+static bool free_map_remove(struct free_map *fm, uint64_t start, uint64_t end)
+{
+	uint32_t i = 0;
+	while (i < fm->n && start < end) {
+		struct span *r = &fm->s[i];
+		if (r->end <= start || r->start >= end) {
+			i++;
+		} else if (r->start < start && r->end > end) {
+			if (fm->n == FREE_MAX)
+				return false;
+			mk_memmove(&fm->s[i + 2], &fm->s[i + 1], (fm->n - i - 1) * sizeof(fm->s[0]));
+			fm->s[i + 1] = (struct span){ end, r->end };
+			r->end = start;
+			fm->n++;
+			return true;
+		} else if (r->start < start) {
+			r->end = start;
+			i++;
+		} else if (r->end > end) {
+			r->start = end;
+			i++;
+		} else {
+			mk_memmove(r, r + 1, (fm->n - i - 1) * sizeof(fm->s[0]));
+			fm->n--;
+		}
+	}
+	return true;
+}
+
+/*
+ * Folds the firmware map into free spans.  Page 0 is never free: it holds the
+ * real-mode IVT and BIOS data area that legacy code still reads.
+ */
+static void free_map_init(struct free_map *fm, const struct mk_machine *m)
+{
+	fm->n = 0;
+	for (uint32_t i = 0; i < machine_nmem(m); i++) {
+		const struct mk_mem_range *r = &m->mem[i];
+		uint64_t start, end = mk_align_down(range_end(r->base, r->size), MK_PAGE_SIZE);
+		if (r->type != MK_MEM_CONVENTIONAL || !r->size)
+			continue;
+		if (!mk_align_up(r->base, MK_PAGE_SIZE, &start) || start >= end)
+			continue;
+		fm->s[fm->n++] = (struct span){ start, end };
+	}
+	free_map_sort_merge(fm);
+	for (uint32_t i = 0; i < machine_nmem(m); i++) {
+		const struct mk_mem_range *r = &m->mem[i];
+		uint64_t end;
+		if (r->type == MK_MEM_CONVENTIONAL || !r->size)
+			continue;
+		/* range_end() is at most ADDR_TOP, which is page aligned: no wrap. */
+		mk_align_up(range_end(r->base, r->size), MK_PAGE_SIZE, &end);
+		free_map_remove(fm, mk_align_down(r->base, MK_PAGE_SIZE), end);
+	}
+	free_map_remove(fm, 0, MK_PAGE_SIZE);
+}
+
+/* The first address in [start, end) that is not free, or `end` when all of it is. */
+static uint64_t free_map_first_gap(const struct free_map *fm, uint64_t start, uint64_t end)
+{
+	for (uint32_t i = 0; i < fm->n; i++)
+		if (fm->s[i].start <= start && start < fm->s[i].end)
+			return u64_min(fm->s[i].end, end); /* merged: the next span starts later */
+	return start;
+}
+
+/*
+ * Finds `size` bytes inside one free span and inside [lo, hi), at an
+ * `align`-aligned address: the highest such address or the lowest.
+ */
+static bool free_map_fit(const struct free_map *fm, uint64_t lo, uint64_t hi, uint64_t size,
+			 uint64_t align, bool highest, uint64_t *out)
+{
+	for (uint32_t k = 0; k < fm->n; k++) {
+		const struct span *r = &fm->s[highest ? fm->n - 1 - k : k];
+		uint64_t a = u64_max(r->start, lo), b = u64_min(r->end, hi), at;
+		if (a >= b || b - a < size)
+			continue;
+		if (highest) {
+			at = mk_align_down(b - size, align);
+			if (at < a)
+				continue;
+		} else if (!mk_align_up(a, align, &at) || at > b || b - at < size) {
+			continue;
+		}
+		*out = at;
+		return true;
+	}
+	return false;
+}
+
+static uint64_t free_map_total(const struct free_map *fm, uint64_t lo, uint64_t hi)
+{
+	uint64_t total = 0;
+	for (uint32_t k = 0; k < fm->n; k++) {
+		uint64_t a = u64_max(fm->s[k].start, lo), b = u64_min(fm->s[k].end, hi);
+		if (a < b)
+			total += b - a;
+	}
+	return total;
+}
+
+static uint64_t free_map_largest(const struct free_map *fm, uint64_t lo, uint64_t hi)
+{
+	uint64_t best = 0;
+	for (uint32_t k = 0; k < fm->n; k++) {
+		uint64_t a = u64_max(fm->s[k].start, lo), b = u64_min(fm->s[k].end, hi);
+		if (a < b && b - a > best)
+			best = b - a;
+	}
+	return best;
+}
+
+/* "512M" into a caller's buffer, for error messages. */
+static const char *size_str(char *buf, size_t cap, uint64_t bytes)
+{
+	struct mk_buf b;
+	mk_buf_init(&b, buf, cap);
+	mk_buf_put_size(&b, bytes);
+	return buf;
+}
+
+#define SIZE_STR_MAX 24
+
+/* Takes a placed range out of the free map; the fit was found there, so this cannot fail. */
+static void placer_take(struct placer *pl, uint64_t start, uint64_t size)
+{
+	if (!free_map_remove(&pl->fm, start, start + size))
+		diag_error(pl->d, (struct mk_pos){ 0, 0 }, "internal error: memory planner is full");
+}
+
+/* A partition's main RAM size in whole pages; false (and an error) when it has none. */
+static bool part_ram_size(struct placer *pl, uint32_t i, uint64_t *size)
+{
+	const struct mk_partition_cfg *p = &pl->cfg->part[i];
+	if (!p->memory) {
+		diag_error(pl->d, p->memory_pos, "partition \"%s\" has memory = 0", p->name);
+		return false;
+	}
+	if (!mk_align_up(p->memory, MK_PAGE_SIZE, size) || *size > ADDR_TOP) {
+		diag_error(pl->d, p->memory_pos, "partition \"%s\" has more memory than fits in 64 bits",
+			   p->name);
+		return false;
+	}
+	return true;
+}
+
+/* Says what lies at `addr`, the first byte of a fixed range that is not free. */
+static void describe_taken(const struct placer *pl, uint32_t self, uint64_t addr, struct mk_buf *b)
+{
+	if (addr < MK_PAGE_SIZE) {
+		mk_buf_puts(b, "page 0 is kept unused");
+		return;
+	}
+	for (uint32_t j = 0; j < pl->plan->nparts; j++) {
+		const struct mk_plan_part *pp = &pl->plan->part[j];
+		if (j != self && pp->nram && mk_ranges_overlap(pp->ram[0].base, pp->ram[0].size, addr, 1)) {
+			mk_buf_printf(b, "overlaps partition \"%s\"", pl->cfg->part[j].name);
+			return;
+		}
+	}
+	for (uint32_t i = 0; i < machine_nmem(pl->m); i++) {
+		const struct mk_mem_range *r = &pl->m->mem[i];
+		uint64_t start = mk_align_down(r->base, MK_PAGE_SIZE), end;
+		mk_align_up(range_end(r->base, r->size), MK_PAGE_SIZE, &end);
+		if (r->type != MK_MEM_CONVENTIONAL && r->size && start <= addr && addr < end) {
+			mk_buf_printf(b, "%s at 0x%lx", machine_mem_type_name(r->type),
+				      (unsigned long)addr);
+			return;
+		}
+	}
+	mk_buf_printf(b, "no free RAM at 0x%lx", (unsigned long)addr);
+}
+
+/* (1) memory_base: the user chose the address, so it is checked, never moved. */
+static void place_fixed(struct placer *pl)
+{
+	for (uint32_t i = 0; i < pl->plan->nparts; i++) {
+		const struct mk_partition_cfg *p = &pl->cfg->part[i];
+		uint64_t base = p->memory_base, size, end;
+		char sz[SIZE_STR_MAX];
+		if (!p->has_memory_base || !part_ram_size(pl, i, &size))
+			continue;
+		size_str(sz, sizeof(sz), size);
+		if (base & (MK_PAGE_SIZE - 1)) {
+			diag_error(pl->d, p->memory_base_pos, "memory_base 0x%lx is not page aligned",
+				   (unsigned long)base);
+			continue;
+		}
+		if (!mk_add_u64(base, size, &end) || end > ADDR_TOP) {
+			diag_error(pl->d, p->memory_base_pos,
+				   "memory_base 0x%lx + %s runs past the end of the address space",
+				   (unsigned long)base, sz);
+			continue;
+		}
+		uint64_t gap = free_map_first_gap(&pl->fm, base, end);
+		if (gap < end) {
+			char what[DIAG_MSG_MAX];
+			struct mk_buf b;
+			mk_buf_init(&b, what, sizeof(what));
+			describe_taken(pl, i, gap, &b);
+			diag_error(pl->d, p->memory_base_pos,
+				   "memory_base 0x%lx + %s is not free RAM (%s)", (unsigned long)base,
+				   sz, what);
+			continue;
+		}
+		placer_take(pl, base, size);
+		pl->plan->part[i].ram[0] = (struct mk_range){ base, size };
+		pl->plan->part[i].nram = 1;
+	}
+}
+
+/*
+ * (2) Low slices: Linux puts its decompressor and AP real-mode trampolines in
+ * e820 RAM below min(EBDA, 0x9F000) (x86-facts 4).  Top-down, so partition 0
+ * gets the highest slice, nearest where Linux looks first.
+ */
+static void place_low(struct placer *pl)
+{
+	uint64_t size;
+	if (!mk_align_up(pl->cfg->low_memory, MK_PAGE_SIZE, &size)) {
+		diag_error(pl->d, pl->cfg->low_memory_pos, "low_memory is larger than 64 bits");
+		return;
+	}
+	if (!size)
+		return;
+	for (uint32_t i = 0; i < pl->plan->nparts; i++) {
+		uint64_t at;
+		if (!free_map_fit(&pl->fm, MK_PAGE_SIZE, MK_LOW_LIMIT, size, MK_PAGE_SIZE, true, &at)) {
+			char need[SIZE_STR_MAX], left[SIZE_STR_MAX];
+			uint64_t largest = free_map_largest(&pl->fm, MK_PAGE_SIZE, MK_LOW_LIMIT);
+			diag_error(pl->d, pl->cfg->part[i].pos,
+				   "partition \"%s\" needs %s of low memory below 0x%lx but the "
+				   "largest free block left there is %s",
+				   pl->cfg->part[i].name, size_str(need, sizeof(need), size),
+				   (unsigned long)MK_LOW_LIMIT, size_str(left, sizeof(left), largest));
+			continue;
+		}
+		placer_take(pl, at, size);
+		pl->plan->part[i].low = (struct mk_range){ at, size };
+	}
+}
+
+/*
+ * (3) A SIPI vector is a 4 KiB page number below 1 MiB (SDM Vol.3 8.4.4.1).
+ * The highest free page wins, which prefers the pages between MK_LOW_LIMIT and
+ * 1 MiB that no low slice can use.
+ */
+static void place_trampolines(struct placer *pl)
+{
+	for (uint32_t i = 0; i < pl->plan->nparts; i++) {
+		uint64_t at;
+		if (!free_map_fit(&pl->fm, MK_PAGE_SIZE, MK_ONE_MIB, MK_PAGE_SIZE, MK_PAGE_SIZE, true,
+				  &at)) {
+			diag_error(pl->d, pl->cfg->part[i].pos,
+				   "no free 4K page below 1M is left for partition \"%s\"'s SIPI "
+				   "trampoline",
+				   pl->cfg->part[i].name);
+			continue;
+		}
+		placer_take(pl, at, MK_PAGE_SIZE);
+		pl->plan->part[i].trampoline = at;
+	}
+}
+
+/*
+ * (4) The shared region: below 4 GiB so 32-bit kernels reach it, as high as
+ * possible so it stays out of the way of main RAM, 2 MiB aligned so 64-bit
+ * kernels can map it with large pages when the map allows.
+ */
+static void place_shared(struct placer *pl)
+{
+	uint64_t size, at;
+	char sz[SIZE_STR_MAX], left[SIZE_STR_MAX];
+	if (!mk_align_up(pl->cfg->shared_size, MK_PAGE_SIZE, &size)) {
+		diag_error(pl->d, pl->cfg->shared_size_pos, "shared_memory is larger than 64 bits");
+		return;
+	}
+	if (!size)
+		return;
+	if (free_map_fit(&pl->fm, MK_ONE_MIB, PLAN_FOUR_GIB, size, MK_RAM_ALIGN, true, &at) ||
+	    free_map_fit(&pl->fm, MK_ONE_MIB, PLAN_FOUR_GIB, size, MK_PAGE_SIZE, true, &at)) {
+		placer_take(pl, at, size);
+		pl->plan->shared = (struct mk_range){ at, size };
+		return;
+	}
+	diag_error(pl->d, pl->cfg->shared_size_pos,
+		   "shared_memory %s does not fit in free RAM between 1M and 4G (largest free "
+		   "block: %s)",
+		   size_str(sz, sizeof(sz), size),
+		   size_str(left, sizeof(left),
+			    free_map_largest(&pl->fm, MK_ONE_MIB, PLAN_FOUR_GIB)));
+}
+
+/*
+ * Splits `size` over at most MK_MAX_RAM_RANGES free spans above 1 MiB: the
+ * lowest span that holds what is left ends the search; otherwise the largest
+ * span is taken whole, so few pieces cover much.  Nothing is taken here.
+ */
+static uint32_t split_ram(const struct free_map *fm, uint64_t size, struct mk_range *pieces)
+{
+	bool used[FREE_MAX] = { false };
+	uint32_t n = 0;
+	while (size && n < MK_MAX_RAM_RANGES) {
+		int64_t fit = -1, largest = -1;
+		uint64_t largest_len = 0;
+		for (uint32_t k = 0; k < fm->n && fit < 0; k++) {
+			uint64_t a = u64_max(fm->s[k].start, MK_ONE_MIB), b = fm->s[k].end;
+			if (used[k] || a >= b)
+				continue;
+			if (b - a >= size)
+				fit = k;
+			else if (b - a > largest_len) {
+				largest = k;
+				largest_len = b - a;
+			}
+		}
+		int64_t k = fit >= 0 ? fit : largest;
+		if (k < 0)
+			return 0;
+		uint64_t a = u64_max(fm->s[k].start, MK_ONE_MIB);
+		uint64_t len = u64_min(size, fm->s[k].end - a);
+		used[k] = true;
+		pieces[n++] = (struct mk_range){ a, len };
+		size -= len;
+	}
+	return size ? 0 : n;
+}
+
+static void sort_ranges(struct mk_range *r, uint32_t n)
+{
+	for (uint32_t i = 1; i < n; i++) {
+		struct mk_range v = r[i];
+		uint32_t j = i;
+		while (j > 0 && r[j - 1].base > v.base) {
+			r[j] = r[j - 1];
+			j--;
+		}
+		r[j] = v;
+	}
+}
+
+static void report_no_ram(struct placer *pl, uint32_t i, uint64_t size)
+{
+	const struct mk_partition_cfg *p = &pl->cfg->part[i];
+	uint64_t left = free_map_total(&pl->fm, MK_ONE_MIB, ADDR_TOP);
+	char need[SIZE_STR_MAX], have[SIZE_STR_MAX];
+	size_str(need, sizeof(need), size);
+	size_str(have, sizeof(have), left);
+	if (left < size)
+		diag_error(pl->d, p->memory_pos,
+			   "partition \"%s\" needs %s of RAM but only %s of free RAM is left", p->name,
+			   need, have);
+	else
+		diag_error(pl->d, p->memory_pos,
+			   "partition \"%s\" needs %s of RAM but the free RAM left is split into "
+			   "too many pieces (at most %u per partition)",
+			   p->name, need, (unsigned)MK_MAX_RAM_RANGES);
+}
+
+/*
+ * (5) Main RAM, in config order: one 2 MiB-aligned range if any fits (below
+ * 4 GiB first, for kernels that cannot load higher), else split.
+ */
+static void place_ram(struct placer *pl)
+{
+	for (uint32_t i = 0; i < pl->plan->nparts; i++) {
+		struct mk_plan_part *pp = &pl->plan->part[i];
+		uint64_t size, at;
+		if (pl->cfg->part[i].has_memory_base || !part_ram_size(pl, i, &size))
+			continue;
+		if (free_map_fit(&pl->fm, MK_ONE_MIB, PLAN_FOUR_GIB, size, MK_RAM_ALIGN, false, &at) ||
+		    free_map_fit(&pl->fm, MK_ONE_MIB, ADDR_TOP, size, MK_RAM_ALIGN, false, &at)) {
+			placer_take(pl, at, size);
+			pp->ram[0] = (struct mk_range){ at, size };
+			pp->nram = 1;
+			continue;
+		}
+		struct mk_range pieces[MK_MAX_RAM_RANGES];
+		uint32_t n = split_ram(&pl->fm, size, pieces);
+		if (!n) {
+			report_no_ram(pl, i, size);
+			continue;
+		}
+		sort_ranges(pieces, n);
+		for (uint32_t k = 0; k < n; k++) {
+			placer_take(pl, pieces[k].base, pieces[k].size);
+			pp->ram[k] = pieces[k];
+		}
+		pp->nram = n;
+	}
+}
+
+void plan_place_memory(const struct mk_config *cfg, const struct mk_machine *m,
+		       struct mk_plan *plan, struct mk_diags *d)
+{
+	struct placer pl = { .cfg = cfg, .m = m, .plan = plan, .d = d };
+	free_map_init(&pl.fm, m);
+	place_fixed(&pl);
+	place_low(&pl);
+	place_trampolines(&pl);
+	place_shared(&pl);
+	place_ram(&pl);
+}
