@@ -11,25 +11,13 @@
 #include "console.h"
 #include "discover.h"
 #include "esp.h"
-#include "plan.h"
+#include "boot.h"
+#include "mkbox.h"
 
 #define CONFIG_NAME "partitions.toml"
 #define CONFIG_MAX_BYTES (256u << 10)
-#define REPORT_MAX (64u << 10)
 
-/* Everything large lives here, allocated once from pool. */
-struct boot_state {
-	struct esp esp;
-	char config_path[ESP_PATH_MAX + 32];
-	struct mk_config cfg;
-	struct mk_diags diags;
-	struct mk_machine machine;
-	struct mk_plan plan;
-	uint64_t kernel_size[MK_MAX_PARTITIONS];
-	char report[REPORT_MAX];
-};
-
-static void print_diags(struct mk_diags *d)
+void print_diags(struct mk_diags *d)
 {
 	char line[DIAG_MSG_MAX + DIAG_FILE_MAX + 48];
 	struct mk_buf b;
@@ -63,6 +51,20 @@ static bool stat_kernels(struct boot_state *s)
 		if (!esp_stat(&s->esp, s->cfg.part[i].kernel, &s->kernel_size[i]))
 			return false;
 	return true;
+}
+
+/* The shared region must hold the mailbox layout the config asks for. */
+static bool check_mailboxes(struct boot_state *s)
+{
+	char why[DIAG_MSG_MAX];
+	struct mk_buf b;
+	mk_buf_init(&b, why, sizeof(why));
+	if (mkbox_layout_check(s->cfg.nparts, s->cfg.mailbox_slots, s->cfg.mailbox_msg_size,
+			       s->plan.shared.size, &b) == MKBOX_OK)
+		return true;
+	diag_error(&s->diags, s->cfg.shared_size_pos, "%s", why);
+	print_diags(&s->diags);
+	return false;
 }
 
 /* Parses and checks the config and plans the machine; false after printing every error. */
@@ -102,7 +104,7 @@ static bool load_and_plan(struct boot_state *s)
 		print_diags(&s->diags);
 		return false;
 	}
-	return true;
+	return check_mailboxes(s);
 }
 
 EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab)
@@ -118,6 +120,7 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab)
 		return st;
 	}
 	mk_memset(s, 0, sizeof(*s));
+	s->image = image;
 	st = esp_open(image, &s->esp);
 	if (EFI_ERROR(st)) {
 		con_printf("mkboot: error: cannot open the volume mkboot.efi was loaded from (0x%lx)\n",
@@ -136,8 +139,10 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab)
 		plan_report(&s->cfg, &s->plan, s->kernel_size, &b);
 		con_write(s->report);
 		wait_timeout(s->cfg.timeout);
-		con_write("mkboot: plan ok; starting partitions is not implemented yet; returning to the firmware\n");
-		st = EFI_SUCCESS;
+		if (launch_prepare(s))
+			launch_start(s);
+		con_write("mkboot: no partition started; returning to the firmware\n");
+		st = EFI_LOAD_ERROR;
 	}
 	esp_close(&s->esp);
 	BS->FreePool(s);
