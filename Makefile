@@ -96,10 +96,11 @@ $(BUILD)/trampoline/%.bin: trampoline/%.asm $(BUILD)/trampoline/handoff.inc
 $(BUILD)/efi/trampoline/%.blob.o: $(BUILD)/trampoline/%.bin
 	@mkdir -p $(dir $@)
 	printf 'section .rodata\nglobal %s_blob, %s_blob_end\nalign 16\n%s_blob: incbin "%s"\n%s_blob_end:\n' \
-	  $* $* $* $< $* | $(NASM) -f elf64 -o $@ /dev/stdin
+	  $* $* $* $< $* > $(BUILD)/trampoline/$*.blob.asm
+	$(NASM) -f elf64 -o $@ $(BUILD)/trampoline/$*.blob.asm
 
 $(BUILD)/mkboot.so: $(EFI_OBJ) linker.ld
-	ld -nostdlib -znocombreloc -shared -Bsymbolic -T linker.ld -o $@ \
+	ld -nostdlib -znocombreloc --no-undefined -shared -Bsymbolic -T linker.ld -o $@ \
 	  $(EFI_LIB)/crt0-efi-x86_64.o $(EFI_OBJ) -L$(EFI_LIB) -lefi -lgnuefi
 $(BUILD)/mkboot.efi: $(BUILD)/mkboot.so
 	objcopy -j .text -j .sdata -j .data -j .rodata -j .dynamic -j .dynsym -j .rel \

@@ -102,11 +102,11 @@ static uint64_t align_tag(uint64_t v)
 	return (v + MB2_TAG_ALIGN - 1) & ~(uint64_t)(MB2_TAG_ALIGN - 1);
 }
 
-struct mb2_scan {
+struct mb2_search {
 	uint64_t found, bad_sum, unaligned; /* offsets; UINT64_MAX: none */
 };
 
-static void mb2_scan(const uint8_t *image, uint64_t len, struct mb2_scan *s)
+static void header_search(const uint8_t *image, uint64_t len, struct mb2_search *s)
 {
 	uint64_t limit = len < MB2_SEARCH_LIMIT ? len : MB2_SEARCH_LIMIT;
 	s->found = s->bad_sum = s->unaligned = UINT64_MAX;
@@ -130,17 +130,17 @@ static void mb2_scan(const uint8_t *image, uint64_t len, struct mb2_scan *s)
 
 bool mb2_detect(const uint8_t *image, uint64_t len)
 {
-	struct mb2_scan s;
-	mb2_scan(image, len, &s);
+	struct mb2_search s;
+	header_search(image, len, &s);
 	return s.found != UINT64_MAX;
 }
 
 static uint32_t mb2_find_header(const uint8_t *image, uint64_t len, uint64_t *off,
 				uint32_t *hlen, struct mk_diags *d)
 {
-	struct mb2_scan s;
+	struct mb2_search s;
 	struct mb2_header h;
-	mb2_scan(image, len, &s);
+	header_search(image, len, &s);
 	if (s.found == UINT64_MAX) {
 		if (s.bad_sum != UINT64_MAX)
 			diag_error(d, MB2_NO_POS, "multiboot2 header at offset 0x%llx has a bad checksum",
@@ -159,7 +159,13 @@ static uint32_t mb2_find_header(const uint8_t *image, uint64_t len, uint64_t *of
 			   h.architecture, MB2_ARCH_I386);
 		return 1;
 	}
-	if (h.header_length < sizeof(h) || h.header_length > len - s.found) {
+	if (h.header_length < sizeof(h)) {
+		diag_error(d, MB2_NO_POS,
+			   "multiboot2 header at offset 0x%llx: header_length 0x%x is shorter than the header",
+			   (ull)s.found, h.header_length);
+		return 1;
+	}
+	if (h.header_length > len - s.found) {
 		diag_error(d, MB2_NO_POS,
 			   "multiboot2 header at offset 0x%llx: header_length 0x%x runs past the image end 0x%llx",
 			   (ull)s.found, h.header_length, (ull)len);
@@ -413,8 +419,12 @@ static uint32_t raw_layout(uint64_t len, uint64_t hdr_off, const struct mb2_tags
 		return 1;
 	}
 	mem_size = a->bss_end_addr ? a->bss_end_addr - load : lay->file_size;
-	if (!mem_size || load + mem_size > MB2_ADDR_LIMIT) {
-		diag_error(d, MB2_NO_POS, "address tag: image 0x%llx+0x%llx is empty or ends above 4 GiB",
+	if (!mem_size) {
+		diag_error(d, MB2_NO_POS, "address tag: the image loads no bytes");
+		return 1;
+	}
+	if (load + mem_size > MB2_ADDR_LIMIT) {
+		diag_error(d, MB2_NO_POS, "address tag: image 0x%llx+0x%llx ends above 4 GiB",
 			   (ull)load, (ull)mem_size);
 		return 1;
 	}
@@ -607,7 +617,7 @@ static uint32_t choose_base(const struct mk_plan_part *p, const struct mb2_htag_
 		if (r->preference == MB2_RELOC_PREF_HIGH) {
 			if (!found || last > *base)
 				*base = last;
-		} else if (!found) {
+		} else if (!found || first < *base) {
 			*base = first;
 		}
 		found = true;

@@ -1,13 +1,6 @@
 /*
- * The boot planner, part two: where every partition's memory goes.
- *
- * Only EfiConventionalMemory is handed out.  Boot services memory still holds
- * mkboot itself and the loaded kernel images until ExitBootServices; runtime,
- * ACPI and reserved memory belong to the firmware for good (parked APs run
- * from reserved pages, x86-facts 1).  The firmware's map is hostile input:
- * ranges may be unsorted, unaligned, overlapping or run past 2^64.  So the
- * free set is built conservatively: conventional ranges shrunk to whole pages,
- * then every other range, grown to whole pages, cut out of it.
+ * The boot planner, part two: where every partition's memory goes, taken from
+ * the free-memory set (plan_free.c).
  *
  * Placement order: fixed memory_base RAM, low slices (top-down below
  * MK_LOW_LIMIT), SIPI trampoline pages (below 1 MiB), the shared region
@@ -15,192 +8,13 @@
  */
 #include "plan_internal.h"
 
-/* The highest page boundary an exclusive end can hold: the last page is never free. */
-#define ADDR_TOP (~0ull & ~(MK_PAGE_SIZE - 1))
-
-/*
- * Every map range adds at most one span (cutting a hole splits one in two);
- * every placement adds at most one more.
- */
-#define FREE_MAX (MK_MAX_MEMMAP + 1 + MK_MAX_PARTITIONS * (MK_MAX_RAM_RANGES + 3) + 1)
-
-struct span {
-	uint64_t start, end; /* [start, end), page aligned */
-};
-
-/* Free memory: sorted, disjoint, never adjacent. */
-struct free_map {
-	struct span s[FREE_MAX];
-	uint32_t n;
-};
-
 struct placer {
 	const struct mk_config *cfg;
 	const struct mk_machine *m;
 	struct mk_plan *plan;
 	struct mk_diags *d;
-	struct free_map fm;
+	struct plan_free fm;
 };
-
-static uint64_t u64_min(uint64_t a, uint64_t b)
-{
-	return a < b ? a : b;
-}
-
-static uint64_t u64_max(uint64_t a, uint64_t b)
-{
-	return a > b ? a : b;
-}
-
-/* End of a firmware range, clamped to ADDR_TOP when it would pass it or wrap. */
-static uint64_t range_end(uint64_t base, uint64_t size)
-{
-	uint64_t end;
-	if (!mk_add_u64(base, size, &end) || end > ADDR_TOP)
-		return ADDR_TOP;
-	return end;
-}
-
-static uint32_t machine_nmem(const struct mk_machine *m)
-{
-	return m->nmem < MK_MAX_MEMMAP ? m->nmem : MK_MAX_MEMMAP;
-}
-
-static void free_map_sort_merge(struct free_map *fm)
-{
-	for (uint32_t i = 1; i < fm->n; i++) {
-		struct span v = fm->s[i];
-		uint32_t j = i;
-		while (j > 0 && fm->s[j - 1].start > v.start) {
-			fm->s[j] = fm->s[j - 1];
-			j--;
-		}
-		fm->s[j] = v;
-	}
-	uint32_t out = 0;
-	for (uint32_t i = 0; i < fm->n; i++) {
-		if (out && fm->s[i].start <= fm->s[out - 1].end)
-			fm->s[out - 1].end = u64_max(fm->s[out - 1].end, fm->s[i].end);
-		else
-			fm->s[out++] = fm->s[i];
-	}
-	fm->n = out;
-}
-
-/* Cuts [start, end) out of the free map; false only if the map is full (cannot happen, see FREE_MAX). */
-static bool free_map_remove(struct free_map *fm, uint64_t start, uint64_t end)
-{
-	uint32_t i = 0;
-	while (i < fm->n && start < end) {
-		struct span *r = &fm->s[i];
-		if (r->end <= start || r->start >= end) {
-			i++;
-		} else if (r->start < start && r->end > end) {
-			if (fm->n == FREE_MAX)
-				return false;
-			mk_memmove(&fm->s[i + 2], &fm->s[i + 1], (fm->n - i - 1) * sizeof(fm->s[0]));
-			fm->s[i + 1] = (struct span){ end, r->end };
-			r->end = start;
-			fm->n++;
-			return true;
-		} else if (r->start < start) {
-			r->end = start;
-			i++;
-		} else if (r->end > end) {
-			r->start = end;
-			i++;
-		} else {
-			mk_memmove(r, r + 1, (fm->n - i - 1) * sizeof(fm->s[0]));
-			fm->n--;
-		}
-	}
-	return true;
-}
-
-/*
- * Folds the firmware map into free spans.  Page 0 is never free: it holds the
- * real-mode IVT and BIOS data area that legacy code still reads.
- */
-static void free_map_init(struct free_map *fm, const struct mk_machine *m)
-{
-	fm->n = 0;
-	for (uint32_t i = 0; i < machine_nmem(m); i++) {
-		const struct mk_mem_range *r = &m->mem[i];
-		uint64_t start, end = mk_align_down(range_end(r->base, r->size), MK_PAGE_SIZE);
-		if (r->type != MK_MEM_CONVENTIONAL || !r->size)
-			continue;
-		if (!mk_align_up(r->base, MK_PAGE_SIZE, &start) || start >= end)
-			continue;
-		fm->s[fm->n++] = (struct span){ start, end };
-	}
-	free_map_sort_merge(fm);
-	for (uint32_t i = 0; i < machine_nmem(m); i++) {
-		const struct mk_mem_range *r = &m->mem[i];
-		uint64_t end;
-		if (r->type == MK_MEM_CONVENTIONAL || !r->size)
-			continue;
-		/* range_end() is at most ADDR_TOP, which is page aligned: no wrap. */
-		mk_align_up(range_end(r->base, r->size), MK_PAGE_SIZE, &end);
-		free_map_remove(fm, mk_align_down(r->base, MK_PAGE_SIZE), end);
-	}
-	free_map_remove(fm, 0, MK_PAGE_SIZE);
-}
-
-/* The first address in [start, end) that is not free, or `end` when all of it is. */
-static uint64_t free_map_first_gap(const struct free_map *fm, uint64_t start, uint64_t end)
-{
-	for (uint32_t i = 0; i < fm->n; i++)
-		if (fm->s[i].start <= start && start < fm->s[i].end)
-			return u64_min(fm->s[i].end, end); /* merged: the next span starts later */
-	return start;
-}
-
-/*
- * Finds `size` bytes inside one free span and inside [lo, hi), at an
- * `align`-aligned address: the highest such address or the lowest.
- */
-static bool free_map_fit(const struct free_map *fm, uint64_t lo, uint64_t hi, uint64_t size,
-			 uint64_t align, bool highest, uint64_t *out)
-{
-	for (uint32_t k = 0; k < fm->n; k++) {
-		const struct span *r = &fm->s[highest ? fm->n - 1 - k : k];
-		uint64_t a = u64_max(r->start, lo), b = u64_min(r->end, hi), at;
-		if (a >= b || b - a < size)
-			continue;
-		if (highest) {
-			at = mk_align_down(b - size, align);
-			if (at < a)
-				continue;
-		} else if (!mk_align_up(a, align, &at) || at > b || b - at < size) {
-			continue;
-		}
-		*out = at;
-		return true;
-	}
-	return false;
-}
-
-static uint64_t free_map_total(const struct free_map *fm, uint64_t lo, uint64_t hi)
-{
-	uint64_t total = 0;
-	for (uint32_t k = 0; k < fm->n; k++) {
-		uint64_t a = u64_max(fm->s[k].start, lo), b = u64_min(fm->s[k].end, hi);
-		if (a < b)
-			total += b - a;
-	}
-	return total;
-}
-
-static uint64_t free_map_largest(const struct free_map *fm, uint64_t lo, uint64_t hi)
-{
-	uint64_t best = 0;
-	for (uint32_t k = 0; k < fm->n; k++) {
-		uint64_t a = u64_max(fm->s[k].start, lo), b = u64_min(fm->s[k].end, hi);
-		if (a < b && b - a > best)
-			best = b - a;
-	}
-	return best;
-}
 
 /* "512M" into a caller's buffer, for error messages. */
 static const char *size_str(char *buf, size_t cap, uint64_t bytes)
@@ -216,7 +30,7 @@ static const char *size_str(char *buf, size_t cap, uint64_t bytes)
 /* Takes a placed range out of the free map; the fit was found there, so this cannot fail. */
 static void placer_take(struct placer *pl, uint64_t start, uint64_t size)
 {
-	if (!free_map_remove(&pl->fm, start, start + size))
+	if (!plan_free_remove(&pl->fm, start, start + size))
 		diag_error(pl->d, (struct mk_pos){ 0, 0 }, "internal error: memory planner is full");
 }
 
@@ -228,7 +42,7 @@ static bool part_ram_size(struct placer *pl, uint32_t i, uint64_t *size)
 		diag_error(pl->d, p->memory_pos, "partition \"%s\" has memory = 0", p->name);
 		return false;
 	}
-	if (!mk_align_up(p->memory, MK_PAGE_SIZE, size) || *size > ADDR_TOP) {
+	if (!mk_align_up(p->memory, MK_PAGE_SIZE, size) || *size > PLAN_ADDR_TOP) {
 		diag_error(pl->d, p->memory_pos, "partition \"%s\" has more memory than fits in 64 bits",
 			   p->name);
 		return false;
@@ -250,11 +64,10 @@ static void describe_taken(const struct placer *pl, uint32_t self, uint64_t addr
 			return;
 		}
 	}
-	for (uint32_t i = 0; i < machine_nmem(pl->m); i++) {
+	for (uint32_t i = 0; i < plan_machine_nmem(pl->m); i++) {
 		const struct mk_mem_range *r = &pl->m->mem[i];
-		uint64_t start = mk_align_down(r->base, MK_PAGE_SIZE), end;
-		mk_align_up(range_end(r->base, r->size), MK_PAGE_SIZE, &end);
-		if (r->type != MK_MEM_CONVENTIONAL && r->size && start <= addr && addr < end) {
+		struct plan_span sp = plan_span_pages(r, true);
+		if (r->type != MK_MEM_CONVENTIONAL && sp.start <= addr && addr < sp.end) {
 			mk_buf_printf(b, "%s at 0x%lx", machine_mem_type_name(r->type),
 				      (unsigned long)addr);
 			return;
@@ -278,13 +91,13 @@ static void place_fixed(struct placer *pl)
 				   (unsigned long)base);
 			continue;
 		}
-		if (!mk_add_u64(base, size, &end) || end > ADDR_TOP) {
+		if (!mk_add_u64(base, size, &end) || end > PLAN_ADDR_TOP) {
 			diag_error(pl->d, p->memory_base_pos,
 				   "memory_base 0x%lx + %s runs past the end of the address space",
 				   (unsigned long)base, sz);
 			continue;
 		}
-		uint64_t gap = free_map_first_gap(&pl->fm, base, end);
+		uint64_t gap = plan_free_first_gap(&pl->fm, base, end);
 		if (gap < end) {
 			char what[DIAG_MSG_MAX];
 			struct mk_buf b;
@@ -317,9 +130,9 @@ static void place_low(struct placer *pl)
 		return;
 	for (uint32_t i = 0; i < pl->plan->nparts; i++) {
 		uint64_t at;
-		if (!free_map_fit(&pl->fm, MK_PAGE_SIZE, MK_LOW_LIMIT, size, MK_PAGE_SIZE, true, &at)) {
+		if (!plan_free_fit(&pl->fm, MK_PAGE_SIZE, MK_LOW_LIMIT, size, MK_PAGE_SIZE, true, &at)) {
 			char need[SIZE_STR_MAX], left[SIZE_STR_MAX];
-			uint64_t largest = free_map_largest(&pl->fm, MK_PAGE_SIZE, MK_LOW_LIMIT);
+			uint64_t largest = plan_free_largest(&pl->fm, MK_PAGE_SIZE, MK_LOW_LIMIT);
 			diag_error(pl->d, pl->cfg->part[i].pos,
 				   "partition \"%s\" needs %s of low memory below 0x%lx but the "
 				   "largest free block left there is %s",
@@ -341,7 +154,7 @@ static void place_trampolines(struct placer *pl)
 {
 	for (uint32_t i = 0; i < pl->plan->nparts; i++) {
 		uint64_t at;
-		if (!free_map_fit(&pl->fm, MK_PAGE_SIZE, MK_ONE_MIB, MK_PAGE_SIZE, MK_PAGE_SIZE, true,
+		if (!plan_free_fit(&pl->fm, MK_PAGE_SIZE, MK_ONE_MIB, MK_PAGE_SIZE, MK_PAGE_SIZE, true,
 				  &at)) {
 			diag_error(pl->d, pl->cfg->part[i].pos,
 				   "no free 4K page below 1M is left for partition \"%s\"'s SIPI "
@@ -369,8 +182,8 @@ static void place_shared(struct placer *pl)
 	}
 	if (!size)
 		return;
-	if (free_map_fit(&pl->fm, MK_ONE_MIB, PLAN_FOUR_GIB, size, MK_RAM_ALIGN, true, &at) ||
-	    free_map_fit(&pl->fm, MK_ONE_MIB, PLAN_FOUR_GIB, size, MK_PAGE_SIZE, true, &at)) {
+	if (plan_free_fit(&pl->fm, MK_ONE_MIB, PLAN_FOUR_GIB, size, MK_RAM_ALIGN, true, &at) ||
+	    plan_free_fit(&pl->fm, MK_ONE_MIB, PLAN_FOUR_GIB, size, MK_PAGE_SIZE, true, &at)) {
 		placer_take(pl, at, size);
 		pl->plan->shared = (struct mk_range){ at, size };
 		return;
@@ -380,7 +193,7 @@ static void place_shared(struct placer *pl)
 		   "block: %s)",
 		   size_str(sz, sizeof(sz), size),
 		   size_str(left, sizeof(left),
-			    free_map_largest(&pl->fm, MK_ONE_MIB, PLAN_FOUR_GIB)));
+			    plan_free_largest(&pl->fm, MK_ONE_MIB, PLAN_FOUR_GIB)));
 }
 
 /*
@@ -388,15 +201,15 @@ static void place_shared(struct placer *pl)
  * lowest span that holds what is left ends the search; otherwise the largest
  * span is taken whole, so few pieces cover much.  Nothing is taken here.
  */
-static uint32_t split_ram(const struct free_map *fm, uint64_t size, struct mk_range *pieces)
+static uint32_t split_ram(const struct plan_free *fm, uint64_t size, struct mk_range *pieces)
 {
-	bool used[FREE_MAX] = { false };
+	bool used[PLAN_FREE_MAX] = { false };
 	uint32_t n = 0;
 	while (size && n < MK_MAX_RAM_RANGES) {
 		int64_t fit = -1, largest = -1;
 		uint64_t largest_len = 0;
 		for (uint32_t k = 0; k < fm->n && fit < 0; k++) {
-			uint64_t a = u64_max(fm->s[k].start, MK_ONE_MIB), b = fm->s[k].end;
+			uint64_t a = plan_u64_max(fm->s[k].start, MK_ONE_MIB), b = fm->s[k].end;
 			if (used[k] || a >= b)
 				continue;
 			if (b - a >= size)
@@ -409,8 +222,8 @@ static uint32_t split_ram(const struct free_map *fm, uint64_t size, struct mk_ra
 		int64_t k = fit >= 0 ? fit : largest;
 		if (k < 0)
 			return 0;
-		uint64_t a = u64_max(fm->s[k].start, MK_ONE_MIB);
-		uint64_t len = u64_min(size, fm->s[k].end - a);
+		uint64_t a = plan_u64_max(fm->s[k].start, MK_ONE_MIB);
+		uint64_t len = plan_u64_min(size, fm->s[k].end - a);
 		used[k] = true;
 		pieces[n++] = (struct mk_range){ a, len };
 		size -= len;
@@ -434,7 +247,7 @@ static void sort_ranges(struct mk_range *r, uint32_t n)
 static void report_no_ram(struct placer *pl, uint32_t i, uint64_t size)
 {
 	const struct mk_partition_cfg *p = &pl->cfg->part[i];
-	uint64_t left = free_map_total(&pl->fm, MK_ONE_MIB, ADDR_TOP);
+	uint64_t left = plan_free_total(&pl->fm, MK_ONE_MIB, PLAN_ADDR_TOP);
 	char need[SIZE_STR_MAX], have[SIZE_STR_MAX];
 	size_str(need, sizeof(need), size);
 	size_str(have, sizeof(have), left);
@@ -460,8 +273,8 @@ static void place_ram(struct placer *pl)
 		uint64_t size, at;
 		if (pl->cfg->part[i].has_memory_base || !part_ram_size(pl, i, &size))
 			continue;
-		if (free_map_fit(&pl->fm, MK_ONE_MIB, PLAN_FOUR_GIB, size, MK_RAM_ALIGN, false, &at) ||
-		    free_map_fit(&pl->fm, MK_ONE_MIB, ADDR_TOP, size, MK_RAM_ALIGN, false, &at)) {
+		if (plan_free_fit(&pl->fm, MK_ONE_MIB, PLAN_FOUR_GIB, size, MK_RAM_ALIGN, false, &at) ||
+		    plan_free_fit(&pl->fm, MK_ONE_MIB, PLAN_ADDR_TOP, size, MK_RAM_ALIGN, false, &at)) {
 			placer_take(pl, at, size);
 			pp->ram[0] = (struct mk_range){ at, size };
 			pp->nram = 1;
@@ -486,7 +299,7 @@ void plan_place_memory(const struct mk_config *cfg, const struct mk_machine *m,
 		       struct mk_plan *plan, struct mk_diags *d)
 {
 	struct placer pl = { .cfg = cfg, .m = m, .plan = plan, .d = d };
-	free_map_init(&pl.fm, m);
+	plan_free_init(&pl.fm, m);
 	place_fixed(&pl);
 	place_low(&pl);
 	place_trampolines(&pl);

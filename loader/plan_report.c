@@ -5,9 +5,12 @@
  * indented continuation lines, so serial consoles and logs never cut them.
  *
  *   mkboot: boot plan: 2 partitions, 4 CPUs (1 unassigned), shared 2M at 0x1ec00000
- *   mkboot:   part0 "linux" cpus=0-1 ram=0x2000000+256M low=0x8f000+64K tramp=0x9f000 kernel=vmlinuz (14.1M) boot-cpu=0 platform
+ *   mkboot:   part0 "linux" cpus=0-1 ram=0x2000000+256M low=0x8f000+64K tramp=0x9f000
+ *   mkboot:           kernel=vmlinuz (14.1M) boot-cpu=0 platform
  *   mkboot:           cmdline: console=ttyS0
  *   mkboot:   unassigned CPUs: 3
+ *
+ * (here the partition's line is shown wrapped; it wraps only past REPORT_WIDTH).
  */
 #include "plan_internal.h"
 

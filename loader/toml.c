@@ -146,8 +146,10 @@ static const char *show(const char *s, size_t n, char *out)
 	size_t keep = n < SHOWN_MAX - 4 ? n : SHOWN_MAX - 4;
 	for (size_t i = 0; i < keep; i++)
 		out[i] = is_control((unsigned char)s[i]) ? '?' : s[i];
-	if (keep < n)
-		mk_memcpy(out + keep, "...", 3), keep += 3;
+	if (keep < n) {
+		mk_memcpy(out + keep, "...", 3);
+		keep += 3;
+	}
 	out[keep] = 0;
 	return out;
 }
@@ -253,14 +255,12 @@ static bool parse_escape(struct parser *p, bool report, bool *full)
 		str_put_utf8(p, cp, full);
 		return true;
 	}
-	p->off++;
-	if (report) {
-		p->off++;
-		const char *what = describe_here(p, buf, sizeof(buf));
-		p->off--;
-		syntax_error(p, at, "invalid escape %s after '\\' (supported: \\\" \\\\ \\n \\t \\r \\uXXXX)",
-			     what);
-	}
+	p->off++; /* the byte after '\\' is then read as an ordinary one */
+	if (report && c >= 0x20 && c < 0x7F)
+		syntax_error(p, at, "invalid escape '\\%c' (supported: \\\" \\\\ \\n \\t \\r \\uXXXX)", c);
+	else if (report)
+		syntax_error(p, at, "invalid escape: '\\' followed by %s",
+			     describe_here(p, buf, sizeof(buf)));
 	return false;
 }
 
@@ -633,7 +633,7 @@ static bool parse_key(struct parser *p, char *key, struct mk_pos *pos, const cha
 				key[n] = (char)peek(p);
 		key[n < TOML_KEY_MAX - 1 ? n : TOML_KEY_MAX - 1] = 0;
 	} else {
-		syntax_error(p, *pos, "expected %s, found %s", what, describe_here(p, buf, sizeof(buf)));
+		syntax_error(p, *pos, "expected a %s, found %s", what, describe_here(p, buf, sizeof(buf)));
 		return false;
 	}
 	if (n >= TOML_KEY_MAX) {
@@ -718,20 +718,22 @@ static bool parse_header_name(struct parser *p, char *name, bool *array)
 	*array = peek_at(p, 1) == '[';
 	p->off += *array ? 2 : 1;
 	skip_blanks(p);
-	if (!parse_key(p, name, &name_pos, "a table name"))
+	if (!parse_key(p, name, &name_pos, "table name"))
 		return false;
 	skip_blanks(p);
 	if (peek(p) == '.') {
 		syntax_error(p, name_pos, "dotted table names like [a.b] are not supported");
 		return false;
 	}
-	if (peek(p) != ']' || (*array && peek_at(p, 1) != ']')) {
-		syntax_error(p, pos_here(p), "expected '%s' after table name, found %s",
-			     *array ? "]]" : "]", describe_here(p, buf, sizeof(buf)));
-		return false;
+	if (peek(p) == ']' && (!*array || peek_at(p, 1) == ']')) {
+		p->off += *array ? 2 : 1;
+		return true;
 	}
-	p->off += *array ? 2 : 1;
-	return true;
+	if (*array && peek(p) == ']')
+		p->off++; /* point at what stands where the second ']' belongs */
+	syntax_error(p, pos_here(p), "expected '%s' after table name, found %s", *array ? "]]" : "]",
+		     describe_here(p, buf, sizeof(buf)));
+	return false;
 }
 
 static bool parse_header(struct parser *p)
@@ -756,7 +758,7 @@ static bool parse_keyval(struct parser *p)
 	char key[TOML_KEY_MAX], shown[SHOWN_MAX], buf[16];
 	struct toml_item it = { .kind = TOML_ITEM_KEYVAL, .key = key };
 	p->nstrings = 0;
-	if (!parse_key(p, key, &it.pos, "a key"))
+	if (!parse_key(p, key, &it.pos, "key"))
 		return false;
 	skip_blanks(p);
 	if (peek(p) == '.') {

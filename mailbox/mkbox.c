@@ -63,9 +63,9 @@ static int check_geometry(struct mkbox *mb, const struct mkbox_header *h, uint64
 }
 
 /* The partition table's mkboot-written lines, copied so later scribbles don't count. */
-static int copy_part(struct mkbox *mb, uint32_t i)
+static int copy_part(struct mkbox *mb, const struct mkbox_part *table, uint32_t i)
 {
-	struct mkbox_part *src = &mb->parts[i];
+	const struct mkbox_part *src = &table[i];
 	struct mkbox_peer *p = &mb->peer[i];
 	uint32_t ncpus, napic, want;
 
@@ -137,6 +137,13 @@ int mkbox_open(struct mkbox *mb, void *base, uint64_t size, uint32_t self_index)
 	if (self_index >= g.nparts)
 		return refuse(mb, "self index %u but only %u partitions", self_index, g.nparts);
 
+	for (uint32_t i = 0; i < g.nparts; i++) {
+		r = copy_part(mb, (const struct mkbox_part *)((uint8_t *)base + g.part_offset), i);
+		if (r != MKBOX_OK)
+			return r;
+	}
+
+	/* Only an accepted region gets a usable mkbox: a refused one has no peers at all. */
 	mb->base = base;
 	mb->parts = (struct mkbox_part *)(mb->base + g.part_offset);
 	mb->size = g.used;
@@ -146,12 +153,8 @@ int mkbox_open(struct mkbox *mb, void *base, uint64_t size, uint32_t self_index)
 	mb->slot_size = g.slot_size;
 	mb->payload = g.slot_size - MKBOX_SLOT_HDR_SIZE;
 	mb->msg_max = g.slots * mb->payload; /* <= 65536 * 65528 < 2^32 */
-	for (uint32_t i = 0; i < g.nparts; i++) {
-		r = copy_part(mb, i);
-		if (r != MKBOX_OK)
-			return r;
+	for (uint32_t i = 0; i < g.nparts; i++)
 		bind_rings(mb, &g, i);
-	}
 	mb->heartbeat = __atomic_load_n(&mb->parts[self_index].heartbeat, __ATOMIC_RELAXED);
 	return MKBOX_OK;
 }
@@ -172,12 +175,16 @@ const char *mkbox_part_name(const struct mkbox *mb, uint32_t part)
 /* Release: whatever this partition wrote before announcing the state is visible first. */
 void mkbox_set_state(struct mkbox *mb, uint32_t state)
 {
+	if (!mb->parts) /* never opened, or refused */
+		return;
 	__atomic_store_n(&mb->parts[mb->self].state, state, __ATOMIC_RELEASE);
 }
 
 /* Counted privately: a peer overwriting our counter cannot make it run backwards for us. */
 void mkbox_heartbeat(struct mkbox *mb)
 {
+	if (!mb->parts)
+		return;
 	mb->heartbeat++;
 	__atomic_store_n(&mb->parts[mb->self].heartbeat, mb->heartbeat, __ATOMIC_RELEASE);
 }
