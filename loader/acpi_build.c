@@ -1,255 +1,13 @@
 /*
- * Building one partition's ACPI tables from a checked view.
+ * Writing one partition's ACPI tables from a checked view and its plan.
  *
  * Layout at dest (each part 16-byte aligned):
  *   RSDP (rev 2) | XSDT | RSDT | MADT | FADT
  * Every other table (DSDT, FACS, SSDTs, MCFG, SRAT ...) is referenced where
- * the firmware left it and shared read-only.  The plan below is computed from
- * the view and the spec alone, so acpi_build_size() and the writer agree on
- * every byte; the writer re-reads the firmware's MADT and FADT and fails if
- * they no longer match what was parsed.
+ * the firmware left it and shared read-only.  The writer re-reads the
+ * firmware's MADT and FADT and fails if they no longer match what was parsed.
  */
-#include "acpi.h"
-
-#define ALIGN16(x) (((x) + 15u) & ~(uint64_t)15u)
-#define UID_BITMAP_BITS 2048u /* > ACPI_MAX_CPUS in the view + ACPI_MAX_CPUS assigned */
-
-/*
- * Tables describing one machine-wide device a kernel would program, so only
- * the platform owner may see them.  ECDT/SPCR/MCFG stay: the DSDT describes
- * the same hardware anyway (see docs/acpi.md).
- */
-static const char *const owner_only_tables[] = {
-	"HPET", /* the one HPET: PIT/HPET stay with the owner */
-	"DMAR", /* Intel IOMMU: DMA remapping is machine-wide */
-	"IVRS", /* AMD IOMMU */
-	"WDAT", /* watchdog action table: resets the machine */
-	"WDRT", /* watchdog resource table */
-	"TPM2", /* one TPM, one command stream */
-	"TCPA",
-	"HEST", /* APEI error sources: acknowledged by one OS */
-	"ERST", /* APEI error record store (firmware NVRAM) */
-	"EINJ", /* APEI error injection */
-	"SPMI", /* IPMI: one BMC interface */
-	"BOOT", /* Simple Boot Flag: Linux writes its CMOS byte */
-};
-
-struct plan_cpu {
-	uint32_t apic_id;
-	uint32_t uid; /* in the new MADT */
-	uint32_t orig_uid;
-	bool has_orig;
-	uint8_t type; /* ACPI_MADT_LOCAL_APIC or ACPI_MADT_LOCAL_X2APIC */
-};
-
-struct plan {
-	struct plan_cpu cpu[ACPI_MAX_CPUS];
-	uint32_t ncpus;
-	bool owner;
-	uint32_t nkept; /* root-table entries */
-	uint32_t madt_len, fadt_len;
-	uint64_t off_xsdt, off_rsdt, off_madt, off_fadt, total;
-};
-
-/* Errors while planning go nowhere when acpi_build_size() asks. */
-static void plan_error(struct mk_diags *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void plan_error(struct mk_diags *d, const char *fmt, ...)
-{
-	char msg[DIAG_MSG_MAX];
-	struct mk_buf b;
-	va_list ap;
-	if (!d)
-		return;
-	mk_buf_init(&b, msg, sizeof(msg));
-	va_start(ap, fmt);
-	mk_buf_vprintf(&b, fmt, ap);
-	va_end(ap);
-	diag_error(d, (struct mk_pos){ 0, 0 }, "%s", msg);
-}
-
-static bool table_kept(const struct acpi_table *t, bool owner)
-{
-	if (owner)
-		return true;
-	for (size_t i = 0; i < MK_ARRAY_SIZE(owner_only_tables); i++)
-		if (mk_streq(t->sig, owner_only_tables[i]))
-			return false;
-	return true;
-}
-
-static const struct acpi_cpu *view_cpu(const struct acpi_view *v, uint32_t apic_id)
-{
-	for (uint32_t i = 0; i < v->ncpus; i++)
-		if (v->cpus[i].apic_id == apic_id)
-			return &v->cpus[i];
-	return 0;
-}
-
-static void uid_mark(uint8_t *bits, uint32_t uid)
-{
-	if (uid < UID_BITMAP_BITS)
-		bits[uid / 8] |= (uint8_t)(1u << (uid % 8));
-}
-
-static bool uid_used(const uint8_t *bits, uint32_t uid)
-{
-	return uid < UID_BITMAP_BITS && (bits[uid / 8] >> (uid % 8)) & 1;
-}
-
-static bool uid_fits(uint8_t type, uint32_t uid)
-{
-	/* 0xFF (and 0xFFFFFFFF) mean "all processors" in NMI entries (5.2.12.7). */
-	return type == ACPI_MADT_LOCAL_APIC ? uid < ACPI_UID_ALL_U8 : uid != ACPI_UID_ALL_U32;
-}
-
-/*
- * CPUs in spec order.  A CPU keeps its firmware UID, so the DSDT's processor
- * objects still match it; a CPU the MADT lacks, or whose UID does not fit its
- * new entry type or repeats, gets the lowest UID no firmware entry uses.
- */
-static bool plan_cpus(const struct acpi_view *v, const struct acpi_part_spec *spec,
-		      struct plan *p, struct mk_diags *d)
-{
-	uint8_t used[UID_BITMAP_BITS / 8];
-	bool fresh[ACPI_MAX_CPUS];
-	mk_memset(used, 0, sizeof(used));
-	for (uint32_t i = 0; i < v->ncpus; i++)
-		uid_mark(used, v->cpus[i].uid);
-	p->ncpus = spec->ncpus;
-	for (uint32_t i = 0; i < spec->ncpus; i++) {
-		struct plan_cpu *c = &p->cpu[i];
-		c->apic_id = spec->apic_ids[i];
-		if (c->apic_id == ACPI_UID_ALL_U32) {
-			plan_error(d, "APIC ID 0xffffffff cannot be listed: x2APIC entries use it for "
-				      "\"no processor\"");
-			return false;
-		}
-		for (uint32_t j = 0; j < i; j++) {
-			if (p->cpu[j].apic_id == c->apic_id) {
-				plan_error(d, "APIC ID %u is listed twice for one partition", c->apic_id);
-				return false;
-			}
-		}
-		c->type = c->apic_id < ACPI_XAPIC_ID_LIMIT ? ACPI_MADT_LOCAL_APIC : ACPI_MADT_LOCAL_X2APIC;
-		const struct acpi_cpu *vc = view_cpu(v, c->apic_id);
-		c->has_orig = vc != 0;
-		c->orig_uid = vc ? vc->uid : 0;
-		fresh[i] = !vc || !uid_fits(c->type, vc->uid);
-		for (uint32_t j = 0; j < i && !fresh[i]; j++)
-			fresh[i] = !fresh[j] && p->cpu[j].uid == vc->uid;
-		c->uid = fresh[i] ? 0 : vc->uid;
-	}
-	for (uint32_t i = 0; i < spec->ncpus; i++) {
-		struct plan_cpu *c = &p->cpu[i];
-		if (!fresh[i])
-			continue;
-		uint32_t uid = 0;
-		while (uid < UID_BITMAP_BITS && (uid_used(used, uid) || !uid_fits(c->type, uid) ||
-						 uid == ACPI_UID_ALL_U8))
-			uid++;
-		if (uid >= UID_BITMAP_BITS || !uid_fits(c->type, uid)) {
-			plan_error(d, "no free ACPI processor UID below 255 for APIC ID %u", c->apic_id);
-			return false;
-		}
-		c->uid = uid;
-		uid_mark(used, uid);
-	}
-	return true;
-}
-
-/*
- * Where firmware Local APIC NMI entry `n` goes: "all processors" entries
- * stay; an entry naming a UID follows that CPU into the partition (in the
- * entry type matching the CPU's, 5.2.12.13) or is dropped with it.
- */
-static bool nmi_target(const struct plan *p, const struct acpi_lapic_nmi *n, uint8_t *type,
-		       uint32_t *uid)
-{
-	if ((n->type == ACPI_MADT_LOCAL_APIC_NMI && n->uid == ACPI_UID_ALL_U8) ||
-	    (n->type == ACPI_MADT_LOCAL_X2APIC_NMI && n->uid == ACPI_UID_ALL_U32)) {
-		*type = n->type;
-		*uid = n->uid;
-		return true;
-	}
-	for (uint32_t i = 0; i < p->ncpus; i++) {
-		if (p->cpu[i].has_orig && p->cpu[i].orig_uid == n->uid) {
-			*type = p->cpu[i].type == ACPI_MADT_LOCAL_APIC ? ACPI_MADT_LOCAL_APIC_NMI
-								       : ACPI_MADT_LOCAL_X2APIC_NMI;
-			*uid = p->cpu[i].uid;
-			return true;
-		}
-	}
-	return false;
-}
-
-static uint32_t nmi_entry_size(uint8_t type)
-{
-	return type == ACPI_MADT_LOCAL_APIC_NMI ? sizeof(struct acpi_madt_local_apic_nmi)
-						: sizeof(struct acpi_madt_local_x2apic_nmi);
-}
-
-static bool plan_build(const struct acpi_view *v, const struct acpi_part_spec *spec,
-		       struct plan *p, struct mk_diags *d)
-{
-	mk_memset(p, 0, sizeof(*p));
-	p->owner = spec->owns_platform;
-	if (!spec->ncpus || !spec->apic_ids) {
-		plan_error(d, "a partition needs at least one CPU");
-		return false;
-	}
-	if (spec->ncpus > ACPI_MAX_CPUS) {
-		plan_error(d, "a partition lists %u CPUs, more than %u", spec->ncpus, ACPI_MAX_CPUS);
-		return false;
-	}
-	if (v->madt < 0) {
-		plan_error(d, "no MADT to build from");
-		return false;
-	}
-	if (v->fadt < 0 && !p->owner) {
-		plan_error(d, "no FADT: a partition without the platform needs one to be marked "
-			      "hardware-reduced");
-		return false;
-	}
-	if (!plan_cpus(v, spec, p, d))
-		return false;
-
-	uint64_t madt = sizeof(struct acpi_madt) + v->madt_shared_bytes;
-	if (p->owner)
-		madt += v->madt_owner_bytes;
-	for (uint32_t i = 0; i < p->ncpus; i++)
-		madt += p->cpu[i].type == ACPI_MADT_LOCAL_APIC ? sizeof(struct acpi_madt_local_apic)
-							       : sizeof(struct acpi_madt_local_x2apic);
-	for (uint32_t i = 0; i < v->nlapic_nmis; i++) {
-		uint8_t type;
-		uint32_t uid;
-		if (nmi_target(p, &v->lapic_nmis[i], &type, &uid))
-			madt += nmi_entry_size(type);
-	}
-	/* Bounded by the firmware MADT (<= 16 MiB) plus a few KiB of new entries. */
-	p->madt_len = (uint32_t)madt;
-	if (v->fadt >= 0) {
-		p->fadt_len = v->tables[v->fadt].length;
-		if (!p->owner && p->fadt_len < ACPI_FADT_V6_SIZE)
-			p->fadt_len = ACPI_FADT_V6_SIZE;
-	}
-	for (uint32_t i = 0; i < v->ntables; i++)
-		p->nkept += table_kept(&v->tables[i], p->owner);
-
-	p->off_xsdt = ALIGN16(ACPI_RSDP_V2_SIZE);
-	p->off_rsdt = ALIGN16(p->off_xsdt + sizeof(struct acpi_sdt_header) +
-			      (uint64_t)p->nkept * ACPI_XSDT_ENTRY_SIZE);
-	p->off_madt = ALIGN16(p->off_rsdt + sizeof(struct acpi_sdt_header) +
-			      (uint64_t)p->nkept * ACPI_RSDT_ENTRY_SIZE);
-	p->off_fadt = ALIGN16(p->off_madt + p->madt_len);
-	p->total = p->fadt_len ? p->off_fadt + p->fadt_len : p->off_madt + p->madt_len;
-	return true;
-}
-
-uint64_t acpi_build_size(const struct acpi_view *v, const struct acpi_part_spec *spec)
-{
-	struct plan p;
-	return plan_build(v, spec, &p, 0) ? p.total : 0;
-}
+#include "acpi_plan.h"
 
 /* Bounded output: a write past the planned length is a bug, refused, not done. */
 struct out {
@@ -276,10 +34,10 @@ static void set_checksum(void *table, uint32_t len, uint8_t *field)
 	*field = (uint8_t)(0 - acpi_checksum(table, len));
 }
 
-static void put_cpus(const struct plan *p, struct out *o)
+static void put_cpus(const struct acpi_plan *p, struct out *o)
 {
 	for (uint32_t i = 0; i < p->ncpus; i++) {
-		const struct plan_cpu *c = &p->cpu[i];
+		const struct acpi_plan_cpu *c = &p->cpu[i];
 		if (c->type == ACPI_MADT_LOCAL_APIC) {
 			struct acpi_madt_local_apic *e = out_take(o, sizeof(*e));
 			if (!e)
@@ -297,13 +55,13 @@ static void put_cpus(const struct plan *p, struct out *o)
 	}
 }
 
-static void put_nmis(const struct acpi_view *v, const struct plan *p, struct out *o)
+static void put_nmis(const struct acpi_view *v, const struct acpi_plan *p, struct out *o)
 {
 	for (uint32_t i = 0; i < v->nlapic_nmis; i++) {
 		const struct acpi_lapic_nmi *n = &v->lapic_nmis[i];
 		uint8_t type;
 		uint32_t uid;
-		if (!nmi_target(p, n, &type, &uid))
+		if (!acpi_plan_nmi(p, n, &type, &uid))
 			continue;
 		if (type == ACPI_MADT_LOCAL_APIC_NMI) {
 			struct acpi_madt_local_apic_nmi *e = out_take(o, sizeof(*e));
@@ -323,7 +81,7 @@ static void put_nmis(const struct acpi_view *v, const struct plan *p, struct out
 
 /* MADT: the partition's CPUs (all enabled), their NMI wiring, then the
  * firmware entries this partition keeps, verbatim and in firmware order. */
-static bool write_madt(const struct acpi_view *v, const struct plan *p, const struct mk_phys *pm,
+static bool write_madt(const struct acpi_view *v, const struct acpi_plan *p, const struct mk_phys *pm,
 		       uint8_t *dst, struct mk_diags *d)
 {
 	const struct acpi_table *mt = &v->tables[v->madt];
@@ -415,7 +173,7 @@ static void fadt_make_guest(struct acpi_fadt *f, uint32_t orig_len)
 						     0, 0, f->pm_tmr_blk };
 }
 
-static bool write_fadt(const struct acpi_view *v, const struct plan *p, const struct mk_phys *pm,
+static bool write_fadt(const struct acpi_view *v, const struct acpi_plan *p, const struct mk_phys *pm,
 		       uint8_t *dst, struct mk_diags *d)
 {
 	const struct acpi_table *ft = &v->tables[v->fadt];
@@ -436,7 +194,7 @@ static bool write_fadt(const struct acpi_view *v, const struct plan *p, const st
 }
 
 /* The address the partition's root tables list for firmware table i. */
-static uint64_t kept_address(const struct acpi_view *v, const struct plan *p, uint32_t i,
+static uint64_t kept_address(const struct acpi_view *v, const struct acpi_plan *p, uint32_t i,
 			     uint64_t dest)
 {
 	if ((int32_t)i == v->madt)
@@ -448,7 +206,7 @@ static uint64_t kept_address(const struct acpi_view *v, const struct plan *p, ui
 
 /* XSDT always; the RSDT too when every address fits its 32-bit entries, for
  * kernels that read only ACPI 1.0 tables (multiboot2's old-RSDP tag). */
-static bool write_roots(const struct acpi_view *v, const struct plan *p, const struct mk_phys *pm,
+static bool write_roots(const struct acpi_view *v, const struct acpi_plan *p, const struct mk_phys *pm,
 			uint8_t *dst, uint64_t dest, bool *rsdt_written, struct mk_diags *d)
 {
 	const struct acpi_sdt_header *fw = phys_ptr(pm, v->root_phys, sizeof(*fw));
@@ -464,7 +222,7 @@ static bool write_roots(const struct acpi_view *v, const struct plan *p, const s
 	uint8_t *xe = (uint8_t *)(x + 1), *re = (uint8_t *)(r + 1);
 	bool fits32 = dest + p->total <= 0x100000000ull;
 	for (uint32_t i = 0, n = 0; i < v->ntables; i++) {
-		if (!table_kept(&v->tables[i], p->owner))
+		if (!acpi_plan_table_kept(&v->tables[i], p->owner))
 			continue;
 		uint64_t a = kept_address(v, p, i, dest);
 		uint32_t a32 = (uint32_t)a;
@@ -492,7 +250,7 @@ static bool write_roots(const struct acpi_view *v, const struct plan *p, const s
 	return true;
 }
 
-static void write_rsdp(const struct acpi_view *v, const struct plan *p, uint8_t *dst,
+static void write_rsdp(const struct acpi_view *v, const struct acpi_plan *p, uint8_t *dst,
 		       uint64_t dest, bool rsdt_written)
 {
 	struct acpi_rsdp *r = (void *)dst;
@@ -518,7 +276,9 @@ static bool check_clear(const struct acpi_view *v, uint64_t dest, uint64_t len,
 	fw[n++] = (typeof(fw[0])){ "RSDP", v->rsdp_phys, v->rsdp_length };
 	fw[n++] = (typeof(fw[0])){ v->root_is_xsdt ? "XSDT" : "RSDT", v->root_phys, v->root_length };
 	fw[n++] = (typeof(fw[0])){ "DSDT", v->dsdt_phys, v->dsdt_length };
-	fw[n++] = (typeof(fw[0])){ "FACS", v->facs_phys, v->facs_phys ? 64 : 0 }; /* 5.2.10 minimum */
+	/* The FACS pointer was never followed: only its 64-byte minimum (5.2.10) is known. */
+	uint64_t facs_len = v->facs_phys && v->facs_phys <= UINT64_MAX - 64 ? 64 : 0;
+	fw[n++] = (typeof(fw[0])){ "FACS", v->facs_phys, facs_len };
 	for (uint32_t i = 0; i < v->ntables; i++)
 		fw[n++] = (typeof(fw[0])){ v->tables[i].sig, v->tables[i].phys, v->tables[i].length };
 	for (uint32_t i = 0; i < n; i++) {
@@ -536,8 +296,8 @@ bool acpi_build_partition(const struct acpi_view *v, const struct acpi_part_spec
 			  const struct mk_phys *pm, uint64_t dest_phys, uint64_t dest_size,
 			  uint64_t *rsdp_out, struct mk_diags *d)
 {
-	struct plan p;
-	if (!plan_build(v, spec, &p, d))
+	struct acpi_plan p;
+	if (!acpi_plan_build(v, spec, &p, d))
 		return false;
 	if (dest_phys % 16) {
 		diag_error(d, (struct mk_pos){ 0, 0 }, "ACPI destination 0x%lx is not 16-byte aligned",

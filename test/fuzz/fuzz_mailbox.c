@@ -83,7 +83,7 @@ static void fuzz_script(const uint8_t *data, size_t size)
 		return;
 	nparts = 2 + data[1] % 3;
 	slots = 2u << (data[2] % 4);
-	slot_size = 64u * (1 + data[3] % 4);
+	slot_size = 64u << (data[3] % 5); /* up to 1024: long chunks take the REP MOVSB path */
 	for (uint32_t i = 0; i < 4; i++)
 		d[i] = (struct mkbox_part_desc){.name = names[i], .apic_ids = cpu_ids[i],
 						.ncpus = 1, .boot_apic_id = i, .vector = 0xEA};

@@ -49,11 +49,12 @@ bool apic_open(struct apic *a, struct mk_buf *why)
 	return true;
 }
 
-uint32_t apic_self_id(const struct apic *a)
+uint32_t apic_self_id(void)
 {
-	if (a->x2apic)
+	uint64_t msr = rdmsr(X86_MSR_APIC_BASE);
+	if (msr & X86_APIC_BASE_X2APIC)
 		return (uint32_t)rdmsr(X2APIC_MSR_ID);
-	return *xapic_reg(a, XAPIC_ID) >> XAPIC_ID_SHIFT;
+	return *(volatile uint32_t *)(uintptr_t)((msr & X86_APIC_BASE_ADDR_MASK) + XAPIC_ID) >> XAPIC_ID_SHIFT;
 }
 
 bool apic_self_is_bsp(void)

@@ -5,6 +5,7 @@
  */
 #include "probe.h"
 
+#include "cmdline.h"
 #include "mkboot_info.h"
 #include "x86.h"
 
@@ -24,7 +25,7 @@
 #define UART_CLOCK_DIVISOR_115200 1 /* 1.8432 MHz / 16 / 115200 */
 #define UART_SPIN_LIMIT 100000u     /* no UART at the port: do not hang */
 
-static uint16_t console_port;
+static uint16_t console_port = PROBE_COM1; /* a trap before console_init still lands here */
 static char console_name[MKBOOT_NAME_MAX + 1];
 
 void console_init(uint16_t port)

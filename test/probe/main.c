@@ -69,9 +69,11 @@ static bool wait_for_peers(char *reason, size_t cap)
 		probe_log("partition %u (%s): %s", i, name, coord_state_name(s));
 		if (s != MKBOX_STATE_DONE && all) {
 			all = false;
-			mk_buf_printf(&why, "partition %u (%s) ended %s", i, name, coord_state_name(s));
-			if (s < MKBOX_STATE_DONE)
-				mk_buf_printf(&why, " (still, after %u s)", g.cmd.wait_s);
+			if (s < MKBOX_STATE_DONE || s > MKBOX_STATE_PANICKED)
+				mk_buf_printf(&why, "partition %u (%s) is still %s after %u s", i, name,
+					      coord_state_name(s), g.cmd.wait_s);
+			else
+				mk_buf_printf(&why, "partition %u (%s) ended %s", i, name, coord_state_name(s));
 		}
 	}
 	return all;
@@ -105,8 +107,8 @@ void probe_fail(const char *fmt, ...)
 	mk_buf_vprintf(&b, fmt, ap);
 	va_end(ap);
 	/* An AP (only a trap brings one here) reports and stops; the boot CPU decides. */
-	if (g.apic_ok && apic_self_id(&g.apic) != g.boot_apic_id) {
-		probe_log("FAIL: cpu %u: %s", apic_self_id(&g.apic), reason);
+	if (g.apic_ok && apic_self_id() != g.boot_apic_id) {
+		probe_log("FAIL: cpu %u: %s", apic_self_id(), reason);
 		cpu_halt_forever();
 	}
 	if (__atomic_fetch_add(&finishing, 1, __ATOMIC_SEQ_CST))
@@ -203,7 +205,7 @@ static void check_boot_cpu(void)
 	mk_buf_init(&why, whybuf, sizeof(whybuf));
 	if (!apic_open(&g.apic, &why))
 		probe_fail("%s", whybuf);
-	g.boot_apic_id = apic_self_id(&g.apic);
+	g.boot_apic_id = apic_self_id();
 	g.apic_ok = true;
 	bool bsp = apic_self_is_bsp();
 	if (g.mk && g.boot_apic_id != g.mk->boot_apic_id)
@@ -218,10 +220,14 @@ static void check_boot_cpu(void)
 		  g.apic.x2apic ? "x2APIC" : "xAPIC");
 }
 
+/* ACPI tables may sit anywhere below PAGING_LIMIT: map them on demand. */
 static const void *phys_map(void *ctx, uint64_t phys, uint64_t len)
 {
+	char scratch[64];
+	struct mk_buf ignored;
 	(void)ctx;
-	return phys && paging_is_mapped(phys, len) ? (const void *)(uintptr_t)phys : NULL;
+	mk_buf_init(&ignored, scratch, sizeof(scratch));
+	return phys && paging_map(phys, len, &ignored) ? (const void *)(uintptr_t)phys : NULL;
 }
 
 static bool listed(const uint32_t *ids, uint32_t n, uint32_t id)

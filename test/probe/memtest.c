@@ -6,6 +6,9 @@
  */
 #include "probe.h"
 
+/* Whose pattern a stray word is: checked against this many partition keys at most. */
+#define MEMTEST_MAX_PARTS 64u
+
 /* splitmix64's finaliser: spreads small partition indexes over 64 bits. */
 uint64_t memtest_key(uint32_t partition_index)
 {
@@ -63,7 +66,7 @@ bool memtest_verify(const struct range_list *plan, uint64_t key, uint32_t nparts
 		uint64_t v = *(const volatile uint64_t *)(uintptr_t)a;
 		mk_buf_printf(why, "memory at 0x%llx holds 0x%llx, expected 0x%llx", (unsigned long long)a,
 			      (unsigned long long)v, (unsigned long long)(a ^ key));
-		for (uint32_t j = 0; j < nparts && j < PROBE_MAX_CPUS; j++)
+		for (uint32_t j = 0; j < nparts && j < MEMTEST_MAX_PARTS; j++)
 			if ((v ^ a) == memtest_key(j)) {
 				mk_buf_printf(why, " (partition %u's pattern)", j);
 				return false;

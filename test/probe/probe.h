@@ -43,7 +43,8 @@ struct apic {
 	uint64_t base; /* xAPIC MMIO base */
 };
 bool apic_open(struct apic *a, struct mk_buf *why);
-uint32_t apic_self_id(const struct apic *a);
+/* This CPU's APIC ID, in whatever mode its IA32_APIC_BASE says (any CPU may call it). */
+uint32_t apic_self_id(void);
 bool apic_self_is_bsp(void);
 /* SDM Vol.3 8.4.4.1 INIT-SIPI-SIPI to one CPU; false if the ICR never went idle. */
 bool apic_start_cpu(const struct apic *a, uint32_t apic_id, uint64_t page, struct mk_buf *why);

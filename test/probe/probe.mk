@@ -7,6 +7,7 @@
 #   $(BUILD)/probe-grub-bios-high.iso  probe built with relocation preference "high"
 #   $(BUILD)/probe-grub-bios-corrupt.iso  probe.corrupt=1: the memory check must fail
 #   probe-unit                         host tests of the probe's parsers
+#   probe-fuzz                         fuzz the MBI/ACPI parsers (PROBE_FUZZ_SECONDS)
 #   probe-test                         probe-unit, then test/qemu/test_grub.py
 
 PROBE_SAVED_GOAL := $(.DEFAULT_GOAL)
@@ -37,13 +38,14 @@ PROBE_CFLAGS := -std=gnu11 -O2 -g $(PROBE_WARN) $(PROBE_INC) -ffreestanding -fpi
 PROBE_HOST_CFLAGS := -std=gnu11 -O1 -g $(PROBE_WARN) $(PROBE_INC) -Itest/unit \
   -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 
-PROBE_C_SRC := $(filter-out $(PROBE_DIR)/asm_defines.c $(PROBE_DIR)/test_%.c,$(wildcard $(PROBE_DIR)/*.c))
+PROBE_C_SRC := $(filter-out $(PROBE_DIR)/asm_defines.c $(PROBE_DIR)/test_%.c $(PROBE_DIR)/fuzz_%.c,\
+  $(wildcard $(PROBE_DIR)/*.c))
 PROBE_OBJ := $(patsubst $(PROBE_DIR)/%.c,$(PROBE_OUT)/%.o,$(PROBE_C_SRC)) $(PROBE_OUT)/lib.o \
   $(PROBE_OUT)/entry.o
 # The parsers and set arithmetic: pure C, also built for the host tests.
 PROBE_PURE_SRC := $(addprefix $(PROBE_DIR)/,mbi.c acpi.c ranges.c cmdline.c checks.c coord.c) loader/lib.c
 
-.PHONY: probe-all probe-unit probe-test
+.PHONY: probe-all probe-unit probe-fuzz probe-test
 probe-all: $(BUILD)/probe.elf $(BUILD)/probe-grub-bios.iso $(BUILD)/probe-grub-efi.iso \
   $(BUILD)/probe-grub-bios-high.iso $(BUILD)/probe-grub-bios-corrupt.iso
 
@@ -107,13 +109,24 @@ $(BUILD)/probe-grub-bios-high.iso: $(BUILD)/probe-high.elf $(PROBE_DIR)/grub.cfg
 $(BUILD)/probe-grub-bios-corrupt.iso: $(BUILD)/probe.elf $(PROBE_DIR)/grub.cfg.in
 	$(call probe_iso,$(PROBE_GRUB_BIOS_DIR),$<, probe.corrupt=1)
 
-$(PROBE_OUT)/test_probe_parse: $(PROBE_DIR)/test_probe_parse.c $(PROBE_PURE_SRC) $(wildcard $(PROBE_DIR)/*.h) \
-  test/unit/check.h
+PROBE_UNIT_BIN := $(patsubst $(PROBE_DIR)/%.c,$(PROBE_OUT)/%,$(wildcard $(PROBE_DIR)/test_*.c))
+$(PROBE_OUT)/test_%: $(PROBE_DIR)/test_%.c $(PROBE_PURE_SRC) $(wildcard $(PROBE_DIR)/*.h) test/unit/check.h
 	@mkdir -p $(dir $@)
 	$(PROBE_CC) $(PROBE_HOST_CFLAGS) -o $@ $< $(PROBE_PURE_SRC)
 
-probe-unit: $(PROBE_OUT)/test_probe_parse
-	$<
+probe-unit: $(PROBE_UNIT_BIN)
+	@for t in $(PROBE_UNIT_BIN); do $$t || exit 1; done
+
+PROBE_FUZZ_CC ?= clang
+PROBE_FUZZ_SECONDS ?= 30
+$(PROBE_OUT)/fuzz_probe_mbi: $(PROBE_DIR)/fuzz_probe_mbi.c $(PROBE_PURE_SRC) $(wildcard $(PROBE_DIR)/*.h)
+	@mkdir -p $(dir $@)
+	$(PROBE_FUZZ_CC) -std=gnu11 -O1 -g $(PROBE_WARN) $(PROBE_INC) -fsanitize=fuzzer,address,undefined \
+	  -fno-sanitize-recover=undefined -o $@ $< $(PROBE_PURE_SRC)
+
+probe-fuzz: $(PROBE_OUT)/fuzz_probe_mbi
+	@mkdir -p $(PROBE_OUT)/fuzz-corpus
+	$< -max_total_time=$(PROBE_FUZZ_SECONDS) $(PROBE_OUT)/fuzz-corpus $(PROBE_DIR)/corpus/fuzz_probe_mbi
 
 probe-test: probe-unit probe-all
 	cd test/qemu && pytest-3 -q -p no:cacheprovider test_grub.py

@@ -19,7 +19,6 @@ struct ap_board {
 	uint32_t apic_id[PROBE_MAX_CPUS];
 	uint32_t reported[PROBE_MAX_CPUS]; /* set (release) after apic_id */
 	uint32_t is_bsp[PROBE_MAX_CPUS];   /* IA32_APIC_BASE.BSP as the AP saw it */
-	struct apic apic;                  /* the boot CPU's view: same mode everywhere */
 };
 
 extern char probe_ap_tramp[], probe_ap_tramp_end[];
@@ -33,7 +32,7 @@ void probe_ap_main(struct ap_board *b)
 	trap_load();
 	uint32_t slot = __atomic_fetch_add(&b->arrived, 1, __ATOMIC_ACQ_REL);
 	if (slot < PROBE_MAX_CPUS) {
-		b->apic_id[slot] = apic_self_id(&b->apic);
+		b->apic_id[slot] = apic_self_id();
 		b->is_bsp[slot] = apic_self_is_bsp();
 		__atomic_store_n(&b->reported[slot], 1, __ATOMIC_RELEASE);
 	}
@@ -96,7 +95,6 @@ bool smp_start(const struct apic *a, uint64_t page, const uint32_t *targets, uin
 	       struct smp_result *res, struct mk_buf *why)
 {
 	res->n = 0;
-	board.apic = *a;
 	if (!install_trampoline(page, why))
 		return false;
 	for (uint32_t t = 0; t < ntargets; t++) {

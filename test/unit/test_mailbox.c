@@ -316,6 +316,31 @@ static void test_sizes(void)
 	free(r);
 }
 
+/* Slots large enough that chunks take the long-copy path. */
+static void test_big_slots(void)
+{
+	const uint64_t size = 64 * 1024;
+	uint8_t *r = region_new(size, 2, 8, 1024);
+	struct mkbox a, b;
+	static uint8_t msg[8 * 1016], got[8 * 1016 + 1];
+	const uint32_t sizes[] = {255, 256, 257, 1016, 1017, 2032 + 300, 8 * 1016};
+	uint32_t len;
+
+	CHECK_EQ(mkbox_open(&a, r, size, 0), MKBOX_OK);
+	CHECK_EQ(mkbox_open(&b, r, size, 1), MKBOX_OK);
+	for (size_t i = 0; i < MK_ARRAY_SIZE(sizes); i++) {
+		fill(msg, sizes[i], (uint32_t)i + 40);
+		memset(got, 0, sizeof(got));
+		CHECK_EQ(mkbox_send(&a, 1, msg, sizes[i]), MKBOX_OK);
+		CHECK_EQ(mkbox_recv(&b, 0, got, sizes[i], &len), MKBOX_OK);
+		CHECK_EQ(len, sizes[i]);
+		CHECK(filled(got, sizes[i], (uint32_t)i + 40));
+		CHECK_EQ(got[sizes[i]], 0);
+	}
+	CHECK_EQ(mkbox_send(&a, 1, msg, 8 * 1016 + 1), MKBOX_TOO_BIG);
+	free(r);
+}
+
 static void test_full_empty(void)
 {
 	uint8_t *r = region_new(64 * 1024, 2, 8, 128);
@@ -731,6 +756,7 @@ int main(void)
 	test_open_rejects();
 	test_open_find();
 	test_sizes();
+	test_big_slots();
 	test_full_empty();
 	test_wrap();
 	test_u32_wrap();

@@ -151,11 +151,11 @@ static void stress_threads(void)
 	munmap(r, size);
 }
 
-/* Two processes over MAP_SHARED, messages of up to 5 slots of 248 bytes. */
+/* Two processes over MAP_SHARED, messages of up to 3 slots of 504 bytes. */
 static void stress_processes(void)
 {
 	const uint64_t size = 64 * 1024;
-	uint8_t *r = region_map(size, 16, 256);
+	uint8_t *r = region_map(size, 16, 512);
 	static struct side a, b;
 	double t0 = now_seconds();
 	int status = -1;
@@ -166,7 +166,7 @@ static void stress_processes(void)
 	if (pid == 0) {
 		int ok = mkbox_open(&b.mb, r, size, 1) == MKBOX_OK;
 		b.peer = 0;
-		b.count = 200000;
+		b.count = 100000;
 		b.max_len = 1200;
 		if (ok)
 			side_run(&b);
@@ -175,14 +175,14 @@ static void stress_processes(void)
 	CHECK(pid > 0);
 	CHECK_EQ(mkbox_open(&a.mb, r, size, 0), MKBOX_OK);
 	a.peer = 1;
-	a.count = 200000;
+	a.count = 100000;
 	a.max_len = 1200;
 	side_run(&a);
 	waitpid(pid, &status, 0);
 	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 	CHECK_EQ(a.errors, 0);
-	CHECK_EQ(a.received, 200000);
-	printf("stress: processes: 400000 messages in %.2f s\n", now_seconds() - t0);
+	CHECK_EQ(a.received, 100000);
+	printf("stress: processes: 200000 messages in %.2f s\n", now_seconds() - t0);
 	munmap(r, size);
 }
 

@@ -1006,7 +1006,7 @@ static void test_mbi_placement(void)
 /* Basic meminfo from a partition with RAM at 0 and contiguous ranges from 1 MiB. */
 static void test_mbi_meminfo(void)
 {
-	static uint8_t *buf;
+	uint8_t *buf;
 	struct mk_phys pm2 = { 0 };
 	struct mb2_loaded k = { .phys_start = 0x100000, .phys_end = 0x180000 };
 	struct walked w;

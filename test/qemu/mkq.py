@@ -1,0 +1,50 @@
+"""Helpers for the QEMU tests: boot a config through the same runner as `make run`."""
+import os
+import re
+import sys
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+sys.path.insert(0, os.path.join(ROOT, "tools"))
+import qemu_run  # noqa: E402
+
+CONFIGS = os.path.join(ROOT, "test", "configs")
+RUNS = os.path.join(ROOT, "build", "test-runs")
+# Where mkboot.efi finds its config on the test ESP: errors name this path.
+ESP_CONFIG = "/EFI/BOOT/partitions.toml"
+# Console of ttyS<n>: COM<n+1>.
+PORT_OF = {0: 1, 1: 2, 2: 3, 3: 4}
+# isa-debug-exit: QEMU exits with (value << 1) | 1; the probe writes 0 when all passed.
+EXIT_ALL_PASSED = 1
+
+
+def boot(name, config, smp=2, mem=512, timeout=90, until=(qemu_run.RETURNED,), text=None):
+    """Boots `config` (a path, or `text` written to build/test-runs/<name>/partitions.toml)."""
+    out = os.path.join(RUNS, name)
+    os.makedirs(out, exist_ok=True)
+    if text is not None:
+        config = os.path.join(out, "partitions.toml")
+        with open(config, "w") as f:
+            f.write(text)
+    return qemu_run.run_config(config, out, smp=smp, mem=mem, timeout=timeout, until=until,
+                               kvm=os.environ.get("KVM") == "1")
+
+
+def expected_errors(config_path):
+    """The `# expect:` lines of a bad config, as mkboot.efi prints them."""
+    with open(config_path) as f:
+        return ["mkboot: error: " + m.group(1).replace("FILE", ESP_CONFIG)
+                for m in re.finditer(r"^# expect: (.*)$", f.read(), re.M)]
+
+
+def lines(text, prefix):
+    return [l for l in text.splitlines() if l.startswith(prefix)]
+
+
+def partition_consoles(config_text):
+    """{name: COM number} from each partition's console=ttyS<N> (ttyS0 when absent)."""
+    out = {}
+    for block in config_text.split("[[partition]]")[1:]:
+        name = re.search(r'^\s*name\s*=\s*"([^"]+)"', block, re.M).group(1)
+        m = re.search(r"console=ttyS(\d)", block)
+        out[name] = PORT_OF[int(m.group(1)) if m else 0]
+    return out
