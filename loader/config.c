@@ -24,7 +24,14 @@
 enum section { SEC_ROOT, SEC_MKBOOT, SEC_PARTITION, SEC_IGNORED };
 
 enum part_key {
-	PK_NAME, PK_CPUS, PK_MEMORY, PK_MEMORY_BASE, PK_KERNEL, PK_INITRD, PK_CMDLINE, PK_IPI_VECTOR,
+	PK_NAME,
+	PK_CPUS,
+	PK_MEMORY,
+	PK_MEMORY_BASE,
+	PK_KERNEL,
+	PK_INITRD,
+	PK_CMDLINE,
+	PK_IPI_VECTOR,
 	PK_COUNT
 };
 static const char *const part_keys[PK_COUNT] = {
@@ -33,11 +40,17 @@ static const char *const part_keys[PK_COUNT] = {
 static const enum part_key part_required[] = { PK_NAME, PK_CPUS, PK_MEMORY, PK_KERNEL };
 
 enum global_key {
-	GK_TIMEOUT, GK_SHARED_MEMORY, GK_IPI_VECTOR, GK_MAILBOX_SLOTS, GK_MAILBOX_MESSAGE_SIZE,
-	GK_LOW_MEMORY, GK_PLATFORM, GK_COUNT
+	GK_TIMEOUT,
+	GK_SHARED_MEMORY,
+	GK_IPI_VECTOR,
+	GK_MAILBOX_SLOTS,
+	GK_MAILBOX_MESSAGE_SIZE,
+	GK_LOW_MEMORY,
+	GK_PLATFORM,
+	GK_COUNT
 };
 static const char *const global_keys[GK_COUNT] = {
-	"timeout", "shared_memory", "ipi_vector", "mailbox_slots", "mailbox_message_size",
+	"timeout",    "shared_memory", "ipi_vector", "mailbox_slots", "mailbox_message_size",
 	"low_memory", "platform",
 };
 
@@ -45,7 +58,7 @@ struct cfg_parser {
 	struct mk_config *cfg;
 	struct mk_diags *d;
 	enum section sec;
-	struct mk_partition_cfg *part;    /* the open [[partition]] */
+	struct mk_partition_cfg *part; /* the open [[partition]] */
 	uint16_t seen[MK_MAX_PARTITIONS]; /* 1 << enum part_key for each key given */
 	bool too_many_reported;
 };
@@ -58,18 +71,10 @@ static int key_index(const char *const *names, int n, const char *key)
 	return -1;
 }
 
-/* Text from the file, safe to print: control bytes become '?', long text ends in "...". */
-static const char *show(const char *s, size_t n, char *out, size_t cap)
+/* A key as messages show it; shown must hold SHOWN_MAX bytes. */
+static const char *shown_key(const struct toml_item *it, char *shown)
 {
-	size_t keep = n < cap - 4 ? n : cap - 4;
-	for (size_t i = 0; i < keep; i++)
-		out[i] = ((unsigned char)s[i] < 0x20 || s[i] == 0x7F) ? '?' : s[i];
-	if (keep < n) {
-		mk_memcpy(out + keep, "...", 3);
-		keep += 3;
-	}
-	out[keep] = 0;
-	return out;
+	return toml_show(it->key, mk_strlen(it->key), shown, SHOWN_MAX);
 }
 
 /* Integers in messages: hex where the schema speaks hex. */
@@ -144,28 +149,33 @@ static bool get_size(struct cfg_parser *c, const struct toml_item *it, uint64_t 
 	uint64_t bytes = 0;
 	if (v->type == TOML_INT) {
 		if (v->i < 0) {
-			diag_error(c->d, v->pos, "%s must not be negative, got %ld", it->key, (long)v->i);
+			diag_error(c->d, v->pos, "%s must not be negative, got %ld", it->key,
+				   (long)v->i);
 			return false;
 		}
 		bytes = (uint64_t)v->i;
 		mk_snprintf(given, sizeof(given), "%lu", (unsigned long)bytes);
 	} else if (v->type == TOML_STRING) {
-		mk_snprintf(given, sizeof(given), "\"%s\"", show(v->s, v->len, shown, sizeof(shown)));
+		mk_snprintf(given, sizeof(given), "\"%s\"",
+			    toml_show(v->s, v->len, shown, sizeof(shown)));
 		enum size_status st = size_from_string(v->s, v->len, &bytes);
 		if (st == SIZE_SYNTAX) {
-			diag_error(c->d, v->pos,
-				   "%s must be a number with an optional K, M, G or T suffix, got %s",
-				   it->key, given);
+			diag_error(
+				c->d, v->pos,
+				"%s must be a number with an optional K, M, G or T suffix, got %s",
+				it->key, given);
 			return false;
 		}
 		if (st == SIZE_OVERFLOW) {
-			diag_error(c->d, v->pos, "%s does not fit in 64 bits, got %s", it->key, given);
+			diag_error(c->d, v->pos, "%s does not fit in 64 bits, got %s", it->key,
+				   given);
 			return false;
 		}
 	} else {
-		diag_error(c->d, v->pos,
-			   "\"%s\" must be a size string like \"512M\" or an integer number of bytes",
-			   it->key);
+		diag_error(
+			c->d, v->pos,
+			"\"%s\" must be a size string like \"512M\" or an integer number of bytes",
+			it->key);
 		return false;
 	}
 	if (bytes == 0) {
@@ -202,8 +212,7 @@ static bool get_string(struct cfg_parser *c, const struct toml_item *it, const c
 	return true;
 }
 
-static bool get_path(struct cfg_parser *c, const struct toml_item *it, const char *what,
-		     char *dst)
+static bool get_path(struct cfg_parser *c, const struct toml_item *it, const char *what, char *dst)
 {
 	if (it->value.type == TOML_STRING && it->value.len == 0) {
 		diag_error(c->d, it->value.pos, "%s must not be empty", what);
@@ -239,17 +248,18 @@ static void set_name(struct cfg_parser *c, const struct toml_value *v, struct mk
 		return;
 	}
 	if (v->len >= MK_NAME_MAX) {
-		diag_error(c->d, v->pos, "partition name is too long (%u bytes, at most %d)", v->len,
-			   MK_NAME_MAX - 1);
+		diag_error(c->d, v->pos, "partition name is too long (%u bytes, at most %d)",
+			   v->len, MK_NAME_MAX - 1);
 		return;
 	}
 	for (uint32_t i = 0; i < v->len; i++) {
 		char ch = v->s[i];
 		if (!(is_digit(ch) || (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
 		      ch == '_' || ch == '-')) {
-			diag_error(c->d, v->pos,
-				   "partition name \"%s\" may only contain letters, digits, '_' and '-'",
-				   show(v->s, v->len, shown, sizeof(shown)));
+			diag_error(
+				c->d, v->pos,
+				"partition name \"%s\" may only contain letters, digits, '_' and '-'",
+				toml_show(v->s, v->len, shown, sizeof(shown)));
 			return;
 		}
 	}
@@ -274,8 +284,8 @@ static void set_cpus(struct cfg_parser *c, const struct toml_value *v, struct mk
 			continue;
 		}
 		if (e->i < 0 || e->i > APIC_ID_MAX) {
-			diag_error(c->d, e->pos, "APIC ID %ld is out of range (0 to 0x%llX)", (long)e->i,
-				   APIC_ID_MAX);
+			diag_error(c->d, e->pos, "APIC ID %ld is out of range (0 to 0x%llX)",
+				   (long)e->i, APIC_ID_MAX);
 			continue;
 		}
 		while (j < pt->ncpus && pt->cpus[j] != (uint32_t)e->i)
@@ -285,7 +295,8 @@ static void set_cpus(struct cfg_parser *c, const struct toml_value *v, struct mk
 			continue;
 		}
 		if (pt->ncpus == MK_MAX_CPUS) {
-			diag_error(c->d, e->pos, "a partition can have at most %d CPUs", MK_MAX_CPUS);
+			diag_error(c->d, e->pos, "a partition can have at most %d CPUs",
+				   MK_MAX_CPUS);
 			return;
 		}
 		pt->cpus[pt->ncpus] = (uint32_t)e->i;
@@ -301,7 +312,8 @@ static void set_memory_base(struct cfg_parser *c, const struct toml_item *it,
 	if (!get_int(c, it, &v))
 		return;
 	if (v < 0) {
-		diag_error(c->d, it->value.pos, "memory_base must not be negative, got %ld", (long)v);
+		diag_error(c->d, it->value.pos, "memory_base must not be negative, got %ld",
+			   (long)v);
 		return;
 	}
 	if ((uint64_t)v % MK_PAGE_SIZE) {
@@ -324,7 +336,7 @@ static void partition_key(struct cfg_parser *c, const struct toml_item *it)
 	int k = key_index(part_keys, PK_COUNT, it->key);
 	if (k < 0) {
 		diag_error(c->d, it->pos, "unknown key \"%s\" in [[partition]]",
-			   show(it->key, mk_strlen(it->key), shown, sizeof(shown)));
+			   shown_key(it, shown));
 		return;
 	}
 	c->seen[pt - c->cfg->part] |= (uint16_t)(1u << k);
@@ -375,8 +387,7 @@ static void global_key(struct cfg_parser *c, const struct toml_item *it)
 	int64_t n;
 	int k = key_index(global_keys, GK_COUNT, it->key);
 	if (k < 0) {
-		diag_error(c->d, it->pos, "unknown key \"%s\" in [mkboot]",
-			   show(it->key, mk_strlen(it->key), shown, sizeof(shown)));
+		diag_error(c->d, it->pos, "unknown key \"%s\" in [mkboot]", shown_key(it, shown));
 		return;
 	}
 	if (v->type == TOML_INVALID)
@@ -386,8 +397,9 @@ static void global_key(struct cfg_parser *c, const struct toml_item *it)
 		if (!get_int(c, it, &n))
 			break;
 		if (n < 0 || n > TIMEOUT_MAX)
-			diag_error(c->d, v->pos, "timeout must be between 0 and %d seconds, got %ld",
-				   TIMEOUT_MAX, (long)n);
+			diag_error(c->d, v->pos,
+				   "timeout must be between 0 and %d seconds, got %ld", TIMEOUT_MAX,
+				   (long)n);
 		else
 			cfg->timeout = (uint32_t)n;
 		break;
@@ -402,9 +414,10 @@ static void global_key(struct cfg_parser *c, const struct toml_item *it)
 		if (!get_int(c, it, &n))
 			break;
 		if (n < MAILBOX_SLOTS_MIN || n > MAILBOX_SLOTS_MAX || !mk_is_pow2((uint64_t)n))
-			diag_error(c->d, v->pos,
-				   "mailbox_slots must be a power of two between %d and %d, got %ld",
-				   MAILBOX_SLOTS_MIN, MAILBOX_SLOTS_MAX, (long)n);
+			diag_error(
+				c->d, v->pos,
+				"mailbox_slots must be a power of two between %d and %d, got %ld",
+				MAILBOX_SLOTS_MIN, MAILBOX_SLOTS_MAX, (long)n);
 		else
 			cfg->mailbox_slots = (uint32_t)n;
 		break;
@@ -412,9 +425,10 @@ static void global_key(struct cfg_parser *c, const struct toml_item *it)
 		if (!get_int(c, it, &n))
 			break;
 		if (n < MAILBOX_MSG_ALIGN || n > MAILBOX_MSG_MAX || n % MAILBOX_MSG_ALIGN)
-			diag_error(c->d, v->pos,
-				   "mailbox_message_size must be a multiple of %d between %d and %d, got %ld",
-				   MAILBOX_MSG_ALIGN, MAILBOX_MSG_ALIGN, MAILBOX_MSG_MAX, (long)n);
+			diag_error(
+				c->d, v->pos,
+				"mailbox_message_size must be a multiple of %d between %d and %d, got %ld",
+				MAILBOX_MSG_ALIGN, MAILBOX_MSG_ALIGN, MAILBOX_MSG_MAX, (long)n);
 		else
 			cfg->mailbox_msg_size = (uint32_t)n;
 		break;
@@ -429,7 +443,7 @@ static void global_key(struct cfg_parser *c, const struct toml_item *it)
 		/* A name no partition can have is reported now; the rest once all are known. */
 		if (v->len >= MK_NAME_MAX || mk_strlen(v->s) != v->len)
 			diag_error(c->d, v->pos, "platform \"%s\" is not the name of any partition",
-				   show(v->s, v->len, shown, sizeof(shown)));
+				   toml_show(v->s, v->len, shown, sizeof(shown)));
 		else
 			cfg->has_platform = mk_strlcpy(cfg->platform, v->s, sizeof(cfg->platform));
 		break;
@@ -447,7 +461,8 @@ static void open_table(struct cfg_parser *c, const struct toml_item *it)
 		if (!array)
 			c->sec = SEC_MKBOOT;
 		else
-			diag_error(c->d, it->pos, "[[mkboot]] must be written [mkboot] (one table)");
+			diag_error(c->d, it->pos,
+				   "[[mkboot]] must be written [mkboot] (one table)");
 	} else if (mk_streq(it->key, "partition")) {
 		if (!array)
 			diag_error(c->d, it->pos,
@@ -455,13 +470,14 @@ static void open_table(struct cfg_parser *c, const struct toml_item *it)
 		else if (c->cfg->nparts < MK_MAX_PARTITIONS)
 			c->sec = SEC_PARTITION;
 		else if (!c->too_many_reported) {
-			diag_error(c->d, it->pos, "too many partitions (at most %d)", MK_MAX_PARTITIONS);
+			diag_error(c->d, it->pos, "too many partitions (at most %d)",
+				   MK_MAX_PARTITIONS);
 			c->too_many_reported = true;
 		}
 	} else {
-		diag_error(c->d, it->pos, "unknown table %s%s%s (expected [mkboot] or [[partition]])",
-			   array ? "[[" : "[", show(it->key, mk_strlen(it->key), shown, sizeof(shown)),
-			   array ? "]]" : "]");
+		diag_error(c->d, it->pos,
+			   "unknown table %s%s%s (expected [mkboot] or [[partition]])",
+			   array ? "[[" : "[", shown_key(it, shown), array ? "]]" : "]");
 	}
 	if (c->sec == SEC_PARTITION) {
 		c->part = &c->cfg->part[c->cfg->nparts++];
@@ -478,9 +494,10 @@ static void config_on_item(void *ctx, const struct toml_item *it)
 	} else if (it->kind != TOML_ITEM_KEYVAL) {
 		open_table(c, it);
 	} else if (c->sec == SEC_ROOT) {
-		diag_error(c->d, it->pos,
-			   "unknown key \"%s\" at top level (keys belong in [mkboot] or [[partition]])",
-			   show(it->key, mk_strlen(it->key), shown, sizeof(shown)));
+		diag_error(
+			c->d, it->pos,
+			"unknown key \"%s\" at top level (keys belong in [mkboot] or [[partition]])",
+			shown_key(it, shown));
 	} else if (c->sec == SEC_MKBOOT) {
 		global_key(c, it);
 	} else if (c->sec == SEC_PARTITION) {
@@ -511,26 +528,29 @@ static void check_partitions(struct cfg_parser *c)
 			if (c->seen[j] & (1u << part_required[r]))
 				continue;
 			if (pt->name[0])
-				diag_error(c->d, pt->pos, "partition \"%s\" is missing required key \"%s\"",
+				diag_error(c->d, pt->pos,
+					   "partition \"%s\" is missing required key \"%s\"",
 					   pt->name, part_keys[part_required[r]]);
 			else
-				diag_error(c->d, pt->pos, "[[partition]] is missing required key \"%s\"",
+				diag_error(c->d, pt->pos,
+					   "[[partition]] is missing required key \"%s\"",
 					   part_keys[part_required[r]]);
 		}
 		if (!(c->seen[j] & (1u << PK_IPI_VECTOR)))
 			pt->ipi_vector = cfg->ipi_vector;
 		for (uint32_t i = 0; i < j && pt->name[0]; i++) {
 			if (mk_streq(cfg->part[i].name, pt->name)) {
-				diag_error(c->d, pt->name_pos,
-					   "duplicate partition name \"%s\" (first used at line %u)",
-					   pt->name, cfg->part[i].name_pos.line);
+				diag_error(
+					c->d, pt->name_pos,
+					"duplicate partition name \"%s\" (first used at line %u)",
+					pt->name, cfg->part[i].name_pos.line);
 				break;
 			}
 		}
 	}
 	if (cfg->has_platform && config_find_partition(cfg, cfg->platform) < 0)
-		diag_error(c->d, cfg->platform_pos, "platform \"%s\" is not the name of any partition",
-			   cfg->platform);
+		diag_error(c->d, cfg->platform_pos,
+			   "platform \"%s\" is not the name of any partition", cfg->platform);
 }
 
 static bool part_has_cpu(const struct mk_partition_cfg *pt, uint32_t id)
@@ -551,14 +571,15 @@ static void check_cpus(struct cfg_parser *c)
 		const struct mk_partition_cfg *pt = &cfg->part[j];
 		for (uint32_t k = 0; k < pt->ncpus; k++) {
 			if (++total > MK_MAX_CPUS) {
-				diag_error(c->d, pt->cpu_pos[k], "more than %d CPUs in all partitions",
-					   MK_MAX_CPUS);
+				diag_error(c->d, pt->cpu_pos[k],
+					   "more than %d CPUs in all partitions", MK_MAX_CPUS);
 				return;
 			}
 			for (uint32_t i = 0; i < j; i++) {
 				if (part_has_cpu(&cfg->part[i], pt->cpus[k])) {
 					diag_error(c->d, pt->cpu_pos[k], "CPU %u is already in %s",
-						   pt->cpus[k], part_label(&cfg->part[i], label, sizeof(label)));
+						   pt->cpus[k],
+						   part_label(&cfg->part[i], label, sizeof(label)));
 					break;
 				}
 			}
@@ -577,22 +598,24 @@ static void check_fixed_memory(struct cfg_parser *c)
 		if (!pj->has_memory_base || !pj->memory)
 			continue;
 		if (!mk_add_u64(pj->memory_base, pj->memory, &end)) {
-			diag_error(c->d, pj->memory_base_pos,
-				   "memory_base + memory is past the end of the 64-bit address space");
+			diag_error(
+				c->d, pj->memory_base_pos,
+				"memory_base + memory is past the end of the 64-bit address space");
 			continue;
 		}
 		for (uint32_t i = 0; i < j; i++) {
 			const struct mk_partition_cfg *pi = &cfg->part[i];
 			if (!pi->has_memory_base || !pi->memory ||
 			    !mk_add_u64(pi->memory_base, pi->memory, &end) ||
-			    !mk_ranges_overlap(pj->memory_base, pj->memory, pi->memory_base, pi->memory))
+			    !mk_ranges_overlap(pj->memory_base, pj->memory, pi->memory_base,
+					       pi->memory))
 				continue;
 			diag_error(c->d, pj->memory_base_pos,
 				   "memory 0x%lX..0x%lX overlaps %s (0x%lX..0x%lX)",
 				   (unsigned long)pj->memory_base,
 				   (unsigned long)(pj->memory_base + pj->memory - 1),
-				   part_label(pi, label, sizeof(label)), (unsigned long)pi->memory_base,
-				   (unsigned long)(end - 1));
+				   part_label(pi, label, sizeof(label)),
+				   (unsigned long)pi->memory_base, (unsigned long)(end - 1));
 			break;
 		}
 	}
@@ -633,11 +656,13 @@ uint32_t config_check_files(const struct mk_config *cfg, config_stat_fn stat_fil
 	for (uint32_t i = 0; i < cfg->nparts; i++) {
 		const struct mk_partition_cfg *pt = &cfg->part[i];
 		if (!stat_file(ctx, pt->kernel, &size))
-			diag_error(d, pt->kernel_pos, "kernel file \"%s\" not found",
-				   show(pt->kernel, mk_strlen(pt->kernel), shown, sizeof(shown)));
+			diag_error(
+				d, pt->kernel_pos, "kernel file \"%s\" not found",
+				toml_show(pt->kernel, mk_strlen(pt->kernel), shown, sizeof(shown)));
 		if (pt->has_initrd && !stat_file(ctx, pt->initrd, &size))
-			diag_error(d, pt->initrd_pos, "initrd file \"%s\" not found",
-				   show(pt->initrd, mk_strlen(pt->initrd), shown, sizeof(shown)));
+			diag_error(
+				d, pt->initrd_pos, "initrd file \"%s\" not found",
+				toml_show(pt->initrd, mk_strlen(pt->initrd), shown, sizeof(shown)));
 	}
 	diag_sort(d);
 	return diag_total(d) - before;

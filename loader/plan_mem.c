@@ -203,8 +203,9 @@ static void place_shared(struct placer *pl)
  */
 static uint32_t split_ram(const struct plan_free *fm, uint64_t size, struct mk_range *pieces)
 {
-	bool used[PLAN_FREE_MAX] = { false };
+	bool used[PLAN_FREE_MAX];
 	uint32_t n = 0;
+	mk_memset(used, 0, sizeof(used));
 	while (size && n < MK_MAX_RAM_RANGES) {
 		int64_t fit = -1, largest = -1;
 		uint64_t largest_len = 0;
@@ -298,7 +299,11 @@ static void place_ram(struct placer *pl)
 void plan_place_memory(const struct mk_config *cfg, const struct mk_machine *m,
 		       struct mk_plan *plan, struct mk_diags *d)
 {
-	struct placer pl = { .cfg = cfg, .m = m, .plan = plan, .d = d };
+	struct placer pl; /* not zero-initialised: the free set is 14K, filled by plan_free_init */
+	pl.cfg = cfg;
+	pl.m = m;
+	pl.plan = plan;
+	pl.d = d;
 	plan_free_init(&pl.fm, m);
 	place_fixed(&pl);
 	place_low(&pl);

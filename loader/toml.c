@@ -140,10 +140,9 @@ static const char *describe_here(const struct parser *p, char *buf, size_t cap)
 	return buf;
 }
 
-/* Copies text for a message: control bytes become '?', long text ends in "...". */
-static const char *show(const char *s, size_t n, char *out)
+const char *toml_show(const char *s, size_t n, char *out, size_t cap)
 {
-	size_t keep = n < SHOWN_MAX - 4 ? n : SHOWN_MAX - 4;
+	size_t keep = n < cap - 4 ? n : cap - 4;
 	for (size_t i = 0; i < keep; i++)
 		out[i] = is_control((unsigned char)s[i]) ? '?' : s[i];
 	if (keep < n) {
@@ -160,7 +159,8 @@ static void skip_comment(struct parser *p)
 	while (!at_line_end(p)) {
 		int c = peek(p);
 		if (is_control(c) && !reported) {
-			syntax_error(p, pos_here(p), "control character 0x%02X in comment", (unsigned)c);
+			syntax_error(p, pos_here(p), "control character 0x%02X in comment",
+				     (unsigned)c);
 			reported = true;
 		}
 		p->off++;
@@ -249,7 +249,9 @@ static bool parse_escape(struct parser *p, bool report, bool *full)
 		p->off += 6;
 		if (cp >= 0xD800 && cp <= 0xDFFF) {
 			if (report)
-				syntax_error(p, at, "\\u%04X is a surrogate, not a Unicode scalar value", cp);
+				syntax_error(p, at,
+					     "\\u%04X is a surrogate, not a Unicode scalar value",
+					     cp);
 			return false;
 		}
 		str_put_utf8(p, cp, full);
@@ -257,7 +259,8 @@ static bool parse_escape(struct parser *p, bool report, bool *full)
 	}
 	p->off++; /* the byte after '\\' is then read as an ordinary one */
 	if (report && c >= 0x20 && c < 0x7F)
-		syntax_error(p, at, "invalid escape '\\%c' (supported: \\\" \\\\ \\n \\t \\r \\uXXXX)", c);
+		syntax_error(p, at,
+			     "invalid escape '\\%c' (supported: \\\" \\\\ \\n \\t \\r \\uXXXX)", c);
 	else if (report)
 		syntax_error(p, at, "invalid escape: '\\' followed by %s",
 			     describe_here(p, buf, sizeof(buf)));
@@ -292,7 +295,8 @@ static bool parse_string(struct parser *p, struct toml_value *v)
 		}
 		if (is_control(c)) {
 			if (!bad)
-				syntax_error(p, pos_here(p), "control character 0x%02X in string", (unsigned)c);
+				syntax_error(p, pos_here(p), "control character 0x%02X in string",
+					     (unsigned)c);
 			bad = true;
 		}
 		str_put(p, (uint8_t)c, &full);
@@ -362,7 +366,8 @@ static bool parse_digits(struct parser *p, struct toml_value *v, const char *t, 
 	for (; i < n; i++) {
 		if (t[i] == '_') {
 			if (!prev_digit || i + 1 == n || digit_value(t[i + 1], base) < 0) {
-				syntax_error(p, v->pos, "'_' must be between two digits in \"%s\"", shown);
+				syntax_error(p, v->pos, "'_' must be between two digits in \"%s\"",
+					     shown);
 				return false;
 			}
 			prev_digit = false;
@@ -375,7 +380,8 @@ static bool parse_digits(struct parser *p, struct toml_value *v, const char *t, 
 			return false;
 		}
 		if (mag > (limit - (uint64_t)dv) / base) {
-			syntax_error(p, v->pos, "integer \"%s\" does not fit in 64 bits (signed)", shown);
+			syntax_error(p, v->pos, "integer \"%s\" does not fit in 64 bits (signed)",
+				     shown);
 			return false;
 		}
 		mag = mag * base + (uint64_t)dv;
@@ -428,7 +434,7 @@ static bool parse_token(struct parser *p, struct toml_value *v)
 		p->off++;
 	const char *t = p->text + start;
 	size_t n = p->off - start;
-	show(t, n, shown);
+	toml_show(t, n, shown, sizeof(shown));
 	if (!is_alpha(t[0]))
 		return parse_integer(p, v, t, n, shown);
 	if (token_is(t, n, "true") || token_is(t, n, "false")) {
@@ -565,7 +571,8 @@ static bool parse_array(struct parser *p, struct toml_value *v)
 		if (peek(p) == ']')
 			break;
 		if (peek(p) != ',') {
-			syntax_error(p, pos_here(p), "expected ',' or ']' after array element, found %s",
+			syntax_error(p, pos_here(p),
+				     "expected ',' or ']' after array element, found %s",
 				     describe_here(p, buf, sizeof(buf)));
 			goto bad;
 		}
@@ -633,11 +640,13 @@ static bool parse_key(struct parser *p, char *key, struct mk_pos *pos, const cha
 				key[n] = (char)peek(p);
 		key[n < TOML_KEY_MAX - 1 ? n : TOML_KEY_MAX - 1] = 0;
 	} else {
-		syntax_error(p, *pos, "expected a %s, found %s", what, describe_here(p, buf, sizeof(buf)));
+		syntax_error(p, *pos, "expected a %s, found %s", what,
+			     describe_here(p, buf, sizeof(buf)));
 		return false;
 	}
 	if (n >= TOML_KEY_MAX) {
-		syntax_error(p, *pos, "%s is too long (more than %u bytes)", what, TOML_KEY_MAX - 1);
+		syntax_error(p, *pos, "%s is too long (more than %u bytes)", what,
+			     TOML_KEY_MAX - 1);
 		return false;
 	}
 	return true;
@@ -669,7 +678,7 @@ static bool declare_key(struct parser *p, const char *key, struct mk_pos pos)
 	char shown[SHOWN_MAX];
 	if (old) {
 		syntax_error(p, pos, "duplicate key \"%s\" (first defined at line %u)",
-			     show(key, mk_strlen(key), shown), old->line);
+			     toml_show(key, mk_strlen(key), shown, sizeof(shown)), old->line);
 		return false;
 	}
 	if (*n == cap) {
@@ -686,14 +695,15 @@ static bool declare_table(struct parser *p, const char *name, bool array, struct
 	enum name_kind kind = array ? NAME_ARRAY_TABLE : NAME_TABLE;
 	const struct name_entry *old = find_name(p->names, p->nnames, name);
 	char shown[SHOWN_MAX];
-	show(name, mk_strlen(name), shown);
+	toml_show(name, mk_strlen(name), shown, sizeof(shown));
 	if (old && old->kind == NAME_ARRAY_TABLE && array)
 		return true;
 	if (old && old->kind == NAME_KEY)
-		syntax_error(p, pos, "table \"%s\" conflicts with the key defined at line %u", shown,
-			     old->line);
+		syntax_error(p, pos, "table \"%s\" conflicts with the key defined at line %u",
+			     shown, old->line);
 	else if (old && old->kind == kind)
-		syntax_error(p, pos, "table [%s] is defined twice (first at line %u)", shown, old->line);
+		syntax_error(p, pos, "table [%s] is defined twice (first at line %u)", shown,
+			     old->line);
 	else if (old && array)
 		syntax_error(p, pos, "[[%s]] conflicts with table [%s] at line %u", shown, shown,
 			     old->line);
@@ -731,8 +741,8 @@ static bool parse_header_name(struct parser *p, char *name, bool *array)
 	}
 	if (*array && peek(p) == ']')
 		p->off++; /* point at what stands where the second ']' belongs */
-	syntax_error(p, pos_here(p), "expected '%s' after table name, found %s", *array ? "]]" : "]",
-		     describe_here(p, buf, sizeof(buf)));
+	syntax_error(p, pos_here(p), "expected '%s' after table name, found %s",
+		     *array ? "]]" : "]", describe_here(p, buf, sizeof(buf)));
 	return false;
 }
 
@@ -767,7 +777,8 @@ static bool parse_keyval(struct parser *p)
 	}
 	if (peek(p) != '=') {
 		syntax_error(p, pos_here(p), "expected '=' after key \"%s\", found %s",
-			     show(key, mk_strlen(key), shown), describe_here(p, buf, sizeof(buf)));
+			     toml_show(key, mk_strlen(key), shown, sizeof(shown)),
+			     describe_here(p, buf, sizeof(buf)));
 		return false;
 	}
 	p->off++;

@@ -20,9 +20,9 @@
 
 #include "diag.h"
 
-#define TOML_KEY_MAX 64        /* longest key or table name, plus its NUL */
+#define TOML_KEY_MAX 64 /* longest key or table name, plus its NUL */
 #define TOML_TABLE_KEYS_MAX 32 /* keys one table may hold (duplicate checks) */
-#define TOML_NAMES_MAX 32      /* distinct tables plus top-level keys */
+#define TOML_NAMES_MAX 32 /* distinct tables plus top-level keys */
 
 enum toml_type {
 	TOML_INVALID, /* the value had a syntax error (already reported) */
@@ -33,35 +33,35 @@ enum toml_type {
 };
 
 struct toml_value {
-	uint8_t type;  /* enum toml_type */
-	uint32_t len;  /* STRING: bytes (a \u0000 escape makes a NUL); ARRAY: elements */
+	uint8_t type; /* enum toml_type */
+	uint32_t len; /* STRING: bytes (a \u0000 escape makes a NUL); ARRAY: elements */
 	struct mk_pos pos;
 	union {
-		int64_t i;                      /* INT; BOOL: 0 or 1 */
-		const char *s;                  /* STRING: decoded, NUL-terminated */
+		int64_t i; /* INT; BOOL: 0 or 1 */
+		const char *s; /* STRING: decoded, NUL-terminated */
 		const struct toml_value *elems; /* ARRAY: scalars, never arrays */
 	};
 };
 
 enum toml_item_kind {
-	TOML_ITEM_TABLE,       /* [name] */
+	TOML_ITEM_TABLE, /* [name] */
 	TOML_ITEM_ARRAY_TABLE, /* [[name]]: one more element of that array */
-	TOML_ITEM_BAD_TABLE,   /* a header with an error: ignore the keys that follow */
+	TOML_ITEM_BAD_TABLE, /* a header with an error: ignore the keys that follow */
 	TOML_ITEM_KEYVAL,
 };
 
 struct toml_item {
-	uint8_t kind;             /* enum toml_item_kind */
-	struct mk_pos pos;        /* the key, or the header's first '[' */
-	const char *key;          /* key or table name, decoded; "" for a bad table */
-	struct toml_value value;  /* KEYVAL only */
+	uint8_t kind; /* enum toml_item_kind */
+	struct mk_pos pos; /* the key, or the header's first '[' */
+	const char *key; /* key or table name, decoded; "" for a bad table */
+	struct toml_value value; /* KEYVAL only */
 };
 
 /* Scratch for one value; valid only during the callback. */
 struct toml_scratch {
 	struct toml_value *elems; /* array elements; more is "array has more than N elements" */
 	uint32_t elems_cap;
-	char *strings;            /* decoded strings, each NUL-terminated */
+	char *strings; /* decoded strings, each NUL-terminated */
 	size_t strings_cap;
 };
 
@@ -76,5 +76,12 @@ typedef void (*toml_item_fn)(void *ctx, const struct toml_item *item);
  */
 uint32_t toml_parse(const char *text, size_t len, const struct toml_scratch *scratch,
 		    toml_item_fn fn, void *ctx, struct mk_diags *d);
+
+/*
+ * Copies n bytes of file text for a message: control bytes become '?' (no
+ * terminal escapes from a hostile file), text longer than cap-4 bytes is cut
+ * and ends in "...".  cap must be at least 4.
+ */
+const char *toml_show(const char *s, size_t n, char *out, size_t cap);
 
 #endif

@@ -50,7 +50,7 @@ static bool stat_probe_only(void *ctx, const char *path, uint64_t *size)
 
 #define E ERROR_PREFIX "t.toml:"
 /* A partition that is fine on its own, five lines. */
-#define PART(name, cpu) \
+#define PART(name, cpu)                                                                            \
 	"[[partition]]\nname = \"" name "\"\ncpus = [" cpu "]\nmemory = \"64M\"\nkernel = \"k\"\n"
 
 struct bad_case {
@@ -60,33 +60,36 @@ struct bad_case {
 
 static const struct bad_case bad_cases[] = {
 	/* tables and keys */
-	{ "timeout = 3\n" PART("a", "0"),
-	  E "1:1: unknown key \"timeout\" at top level (keys belong in [mkboot] or [[partition]])" },
+	{ "timeout = 3\n" PART("a", "0"), E
+	  "1:1: unknown key \"timeout\" at top level (keys belong in [mkboot] or [[partition]])" },
 	{ "[mkboot]\ntimeuot = 3\n" PART("a", "0"), E "2:1: unknown key \"timeuot\" in [mkboot]" },
 	{ PART("a", "0") "cpu = 1\n", E "6:1: unknown key \"cpu\" in [[partition]]" },
 	{ "[[foo]]\nx = 1\n[bar]\ny = 2\n" PART("a", "0"),
 	  E "1:1: unknown table [[foo]] (expected [mkboot] or [[partition]])\n" E
 	    "3:1: unknown table [bar] (expected [mkboot] or [[partition]])" },
-	{ "[partition]\nname = \"a\"\n", E "1:1: [partition] must be written [[partition]] (one per "
-					     "partition)\n" E "1:1: no [[partition]] table: at least "
-					     "one partition is required" },
+	{ "[partition]\nname = \"a\"\n",
+	  E "1:1: [partition] must be written [[partition]] (one per "
+	    "partition)\n" E "1:1: no [[partition]] table: at least "
+	    "one partition is required" },
 	{ "[[mkboot]]\ntimeout = 1\n" PART("a", "0"),
 	  E "1:1: [[mkboot]] must be written [mkboot] (one table)" },
 	{ "", E "1:1: no [[partition]] table: at least one partition is required" },
 	{ "[[partition]]\n", E "1:1: [[partition]] is missing required key \"name\"\n" E
-			     "1:1: [[partition]] is missing required key \"cpus\"\n" E
-			     "1:1: [[partition]] is missing required key \"memory\"\n" E
-			     "1:1: [[partition]] is missing required key \"kernel\"" },
+			       "1:1: [[partition]] is missing required key \"cpus\"\n" E
+			       "1:1: [[partition]] is missing required key \"memory\"\n" E
+			       "1:1: [[partition]] is missing required key \"kernel\"" },
 	{ "[[partition]]\nname = \"rt\"\nkernel = \"k\"\n",
 	  E "1:1: partition \"rt\" is missing required key \"cpus\"\n" E
 	    "1:1: partition \"rt\" is missing required key \"memory\"" },
 	/* wrong types */
 	{ "[mkboot]\ntimeout = \"3\"\nplatform = 1\nipi_vector = true\nmailbox_slots = [2]\n"
 	  "mailbox_message_size = '64'\nshared_memory = [1]\n" PART("a", "0"),
-	  E "2:11: \"timeout\" must be an integer\n" E "3:12: \"platform\" must be a string\n" E
-	    "4:14: \"ipi_vector\" must be an integer\n" E "5:17: \"mailbox_slots\" must be an integer\n" E
-	    "6:24: \"mailbox_message_size\" must be an integer\n" E
-	    "7:17: \"shared_memory\" must be a size string like \"512M\" or an integer number of bytes" },
+	  E
+	  "2:11: \"timeout\" must be an integer\n" E "3:12: \"platform\" must be a string\n" E
+	  "4:14: \"ipi_vector\" must be an integer\n" E
+	  "5:17: \"mailbox_slots\" must be an integer\n" E
+	  "6:24: \"mailbox_message_size\" must be an integer\n" E
+	  "7:17: \"shared_memory\" must be a size string like \"512M\" or an integer number of bytes" },
 	{ "[[partition]]\nname = 5\ncpus = 0\nmemory = [1]\nkernel = 1\ninitrd = true\ncmdline = 0\n"
 	  "memory_base = \"0x1000\"\nipi_vector = \"0xEA\"\n",
 	  E "2:8: \"name\" must be a string\n" E "3:8: \"cpus\" must be an array of integers\n" E
@@ -125,17 +128,17 @@ static const struct bad_case bad_cases[] = {
 	    "3:14: low_memory must be a multiple of 4K (page size), got 4097" },
 	{ "[mkboot]\nlow_memory = -4096\n" PART("a", "0"),
 	  E "2:14: low_memory must not be negative, got -4096" },
-	{ "[mkboot]\nshared_memory = \"1k\"\nlow_memory = \"\"\n" PART("a", "0"),
-	  E "2:17: shared_memory must be a number with an optional K, M, G or T suffix, got \"1k\"\n" E
-	    "3:14: low_memory must be a number with an optional K, M, G or T suffix, got \"\"" },
-	{ "[mkboot]\nshared_memory = \"M\"\nlow_memory = \"1KB\"\n" PART("a", "0"),
-	  E "2:17: shared_memory must be a number with an optional K, M, G or T suffix, got \"M\"\n" E
-	    "3:14: low_memory must be a number with an optional K, M, G or T suffix, got \"1KB\"" },
-	{ "[mkboot]\nshared_memory = \" 1M\"\nlow_memory = \"1Mi\"\n" PART("a", "0"),
-	  E "2:17: shared_memory must be a number with an optional K, M, G or T suffix, got \" 1M\"\n" E
-	    "3:14: low_memory must be a number with an optional K, M, G or T suffix, got \"1Mi\"" },
-	{ "[mkboot]\nshared_memory = \"16777216T\"\nlow_memory = \"99999999999999999999\"\n"
-	  PART("a", "0"),
+	{ "[mkboot]\nshared_memory = \"1k\"\nlow_memory = \"\"\n" PART("a", "0"), E
+	  "2:17: shared_memory must be a number with an optional K, M, G or T suffix, got \"1k\"\n" E
+	  "3:14: low_memory must be a number with an optional K, M, G or T suffix, got \"\"" },
+	{ "[mkboot]\nshared_memory = \"M\"\nlow_memory = \"1KB\"\n" PART("a", "0"), E
+	  "2:17: shared_memory must be a number with an optional K, M, G or T suffix, got \"M\"\n" E
+	  "3:14: low_memory must be a number with an optional K, M, G or T suffix, got \"1KB\"" },
+	{ "[mkboot]\nshared_memory = \" 1M\"\nlow_memory = \"1Mi\"\n" PART("a", "0"), E
+	  "2:17: shared_memory must be a number with an optional K, M, G or T suffix, got \" 1M\"\n" E
+	  "3:14: low_memory must be a number with an optional K, M, G or T suffix, got \"1Mi\"" },
+	{ "[mkboot]\nshared_memory = \"16777216T\"\nlow_memory = \"99999999999999999999\"\n" PART(
+		  "a", "0"),
 	  E "2:17: shared_memory does not fit in 64 bits, got \"16777216T\"\n" E
 	    "3:14: low_memory does not fit in 64 bits, got \"99999999999999999999\"" },
 	{ "[[partition]]\nname = \"a\"\ncpus = [0]\nmemory = \"1000\"\nkernel = \"k\"\n",
@@ -159,24 +162,28 @@ static const struct bad_case bad_cases[] = {
 	{ PART("a", "-1, 0x1_0000_0000, 0xFFFFFFFE"),
 	  E "3:9: APIC ID -1 is out of range (0 to 0xFFFFFFFE)\n" E
 	    "3:13: APIC ID 4294967296 is out of range (0 to 0xFFFFFFFE)" },
-	{ PART("a", "1, 2, 3, 2, 1"),
-	  E "3:18: CPU 2 is listed twice in \"cpus\"\n" E "3:21: CPU 1 is listed twice in \"cpus\"" },
+	{ PART("a", "1, 2, 3, 2, 1"), E "3:18: CPU 2 is listed twice in \"cpus\"\n" E
+					"3:21: CPU 1 is listed twice in \"cpus\"" },
 	{ PART("a", "0, 1") PART("b", "2") PART("c", "3, 1, 2"),
 	  E "13:12: CPU 1 is already in partition \"a\"\n" E
 	    "13:15: CPU 2 is already in partition \"b\"" },
 	{ "[[partition]]\nname = 7\ncpus = [4]\nmemory = \"64M\"\nkernel = \"k\"\n" PART("b", "4"),
-	  E "2:8: \"name\" must be a string\n" E "8:9: CPU 4 is already in the partition at line 1" },
+	  E "2:8: \"name\" must be a string\n" E
+	    "8:9: CPU 4 is already in the partition at line 1" },
 	/* fixed memory */
 	{ PART("a", "0") "memory_base = 0x1234\n",
 	  E "6:15: memory_base must be page aligned (a multiple of 0x1000), got 0x1234" },
-	{ PART("a", "0") "memory_base = -4096\n", E "6:15: memory_base must not be negative, got -4096" },
-	{ PART("a", "0") "memory_base = 0x7FFFFFFFFFFFF000\n" PART("b", "1")
-	  "memory_base = 0x7FFFFFFFFC000000\n",
+	{ PART("a", "0") "memory_base = -4096\n",
+	  E "6:15: memory_base must not be negative, got -4096" },
+	{ PART("a", "0") "memory_base = 0x7FFFFFFFFFFFF000\n" PART(
+		  "b", "1") "memory_base = 0x7FFFFFFFFC000000\n",
 	  E "12:15: memory 0x7FFFFFFFFC000000..0x7FFFFFFFFFFFFFFF overlaps partition \"a\" "
 	    "(0x7FFFFFFFFFFFF000..0x8000000003FFEFFF)" },
-	{ PART("a", "0") "memory_base = 0x10000000\n" PART("b", "1") "memory_base = 0x14000000\n"
-	  PART("c", "2") "memory_base = 0x0C000000\n" PART("d", "3") "memory_base = 0x0C001000\n",
-	  E "24:15: memory 0xC001000..0x10000FFF overlaps partition \"a\" (0x10000000..0x13FFFFFF)" },
+	{ PART("a", "0") "memory_base = 0x10000000\n" PART("b", "1") "memory_base = 0x14000000\n" PART(
+		  "c", "2") "memory_base = 0x0C000000\n" PART("d",
+							      "3") "memory_base = 0x0C001000\n",
+	  E
+	  "24:15: memory 0xC001000..0x10000FFF overlaps partition \"a\" (0x10000000..0x13FFFFFF)" },
 	/* paths and cmdline */
 	{ "[[partition]]\nname = \"a\"\ncpus = [0]\nmemory = \"64M\"\nkernel = \"\"\ninitrd = ''\n",
 	  E "5:10: kernel path must not be empty\n" E "6:10: initrd path must not be empty" },
@@ -188,8 +195,8 @@ static const struct bad_case bad_cases[] = {
 	  E "2:12: platform \"b\" is not the name of any partition" },
 	{ "[mkboot]\nplatform = \"\"\n" PART("a", "0"),
 	  E "2:12: platform \"\" is not the name of any partition" },
-	{ "[mkboot]\nplatform = \"a23456789012345678901234567890123\"\n" PART("a", "0"),
-	  E "2:12: platform \"a23456789012345678901234567890123\" is not the name of any partition" },
+	{ "[mkboot]\nplatform = \"a23456789012345678901234567890123\"\n" PART("a", "0"), E
+	  "2:12: platform \"a23456789012345678901234567890123\" is not the name of any partition" },
 	{ PART("a", "0") "ipi_vector = 0x10\n",
 	  E "6:14: ipi_vector must be between 0x20 and 0xFF, got 0x10" },
 	/* A syntax error in a value is reported once: the key still counts as given. */
@@ -340,8 +347,8 @@ static void test_full_config(void)
 static uint64_t memory_of(const char *value)
 {
 	char text[256];
-	snprintf(text, sizeof(text), "[[partition]]\nname = \"a\"\ncpus = [0]\nkernel = \"k\"\nmemory = %s\n",
-		 value);
+	snprintf(text, sizeof(text),
+		 "[[partition]]\nname = \"a\"\ncpus = [0]\nkernel = \"k\"\nmemory = %s\n", value);
 	return parse(text) ? 0 : cfg.part[0].memory;
 }
 
@@ -403,8 +410,10 @@ static void test_limits(void)
 	/* 200 + 200 CPUs: the 257th is one too many for the machine. */
 	mk_buf_init(&b, text, sizeof(text));
 	for (int part = 0; part < 2; part++) {
-		mk_buf_printf(&b, "[[partition]]\nname = \"p%d\"\nmemory = \"1G\"\nkernel = \"k\"\ncpus = [\n",
-			      part);
+		mk_buf_printf(
+			&b,
+			"[[partition]]\nname = \"p%d\"\nmemory = \"1G\"\nkernel = \"k\"\ncpus = [\n",
+			part);
 		for (int i = 0; i < 200; i++)
 			mk_buf_printf(&b, "%d,\n", part * 200 + i);
 		mk_buf_puts(&b, "]\n");
@@ -416,9 +425,11 @@ static void test_limits(void)
 	for (int total = MK_MAX_PARTITIONS; total <= MK_MAX_PARTITIONS + 2; total += 2) {
 		mk_buf_init(&b, text, sizeof(text));
 		for (int i = 0; i < total; i++)
-			mk_buf_printf(&b, "[[partition]]\nname = \"p%d\"\ncpus = [%d]\nmemory = \"4K\"\n"
-					  "kernel = \"k\"\n",
-				      i, i);
+			mk_buf_printf(
+				&b,
+				"[[partition]]\nname = \"p%d\"\ncpus = [%d]\nmemory = \"4K\"\n"
+				"kernel = \"k\"\n",
+				i, i);
 		if (total == MK_MAX_PARTITIONS) {
 			CHECK_EQ(parse(text), 0);
 			CHECK_EQ(cfg.nparts, MK_MAX_PARTITIONS);
@@ -437,7 +448,8 @@ static void test_limits(void)
 		for (size_t len = max; len <= max + 1; len++) {
 			char expect[160];
 			mk_buf_init(&b, text, sizeof(text));
-			mk_buf_printf(&b, "[[partition]]\nname = \"a\"\ncpus = [0]\nmemory = \"4K\"\n");
+			mk_buf_printf(&b,
+				      "[[partition]]\nname = \"a\"\ncpus = [0]\nmemory = \"4K\"\n");
 			if (k)
 				mk_buf_puts(&b, "kernel = \"k\"\n");
 			mk_buf_printf(&b, "%s = \"", keys[k]);
@@ -446,13 +458,15 @@ static void test_limits(void)
 			mk_buf_puts(&b, "\"\n");
 			if (len == max) {
 				CHECK_EQ(parse(text), 0);
-				CHECK_EQ(strlen(k == 0 ? cfg.part[0].kernel
-						  : k == 1 ? cfg.part[0].initrd : cfg.part[0].cmdline),
+				CHECK_EQ(strlen(k == 0	 ? cfg.part[0].kernel
+						: k == 1 ? cfg.part[0].initrd
+							 : cfg.part[0].cmdline),
 					 max);
 				continue;
 			}
-			snprintf(expect, sizeof(expect), E "%d:%zu: %s%s is too long (%zu bytes, at most %zu)",
-				 k ? 6 : 5, strlen(keys[k]) + 4, keys[k], k < 2 ? " path" : "", len, max);
+			snprintf(expect, sizeof(expect),
+				 E "%d:%zu: %s%s is too long (%zu bytes, at most %zu)", k ? 6 : 5,
+				 strlen(keys[k]) + 4, keys[k], k < 2 ? " path" : "", len, max);
 			CHECK_EQ(parse(text), 1);
 			CHECK_STR(errors, expect);
 		}
@@ -533,7 +547,8 @@ static unsigned check_config_dir(const char *dir, bool bad)
 	unsigned files = 0;
 	CHECK(dp != NULL);
 	if (!dp) {
-		fprintf(stderr, "cannot open %s: run the unit tests from the repository top\n", dir);
+		fprintf(stderr, "cannot open %s: run the unit tests from the repository top\n",
+			dir);
 		return 0;
 	}
 	while ((de = readdir(dp))) {

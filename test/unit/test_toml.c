@@ -93,18 +93,18 @@ static uint32_t parse(const char *text)
 }
 
 /* A valid document: the items it yields. */
-#define CHECK_ITEMS(text, expected)                  \
-	do {                                         \
-		CHECK_EQ(parse(text), 0);            \
-		CHECK_STR(errors_out, "");           \
-		CHECK_STR(items_out, expected);      \
+#define CHECK_ITEMS(text, expected)                                                                \
+	do {                                                                                       \
+		CHECK_EQ(parse(text), 0);                                                          \
+		CHECK_STR(errors_out, "");                                                         \
+		CHECK_STR(items_out, expected);                                                    \
 	} while (0)
 
 /* An invalid document: the errors it yields (all of them, in order). */
-#define CHECK_ERRORS(text, expected)                 \
-	do {                                         \
-		parse(text);                         \
-		CHECK_STR(errors_out, expected);     \
+#define CHECK_ERRORS(text, expected)                                                               \
+	do {                                                                                       \
+		parse(text);                                                                       \
+		CHECK_STR(errors_out, expected);                                                   \
 	} while (0)
 
 static void test_strings(void)
@@ -196,7 +196,7 @@ static void test_string_errors(void)
 	CHECK_ERRORS("a = \"\\U0001F600\"",
 		     "1:6: invalid escape '\\U' (supported: \\\" \\\\ \\n \\t \\r \\uXXXX)");
 	CHECK_ERRORS("a = \"ab\\", "1:8: invalid escape: '\\' followed by end of file\n"
-				    "1:5: unterminated string (missing closing \")");
+				   "1:5: unterminated string (missing closing \")");
 	CHECK_ERRORS("a = \"\\u12\"", "1:6: \\u must be followed by 4 hex digits");
 	CHECK_ERRORS("a = \"\\uD800\"", "1:6: \\uD800 is a surrogate, not a Unicode scalar value");
 	CHECK_ERRORS("a = \"x\x01y\"", "1:7: control character 0x01 in string");

@@ -1,0 +1,53 @@
+"""Issue 3 in QEMU+OVMF: several probe kernels at once, each on its own CPUs and RAM.
+Every partition must print its PASS line on its own console, and the probe in the boot
+CPU's partition ends QEMU with isa-debug-exit only when every partition passed."""
+import re
+
+import pytest
+
+import mkq
+
+
+def partition(name, cpus, tty, memory="16M"):
+    return """
+[[partition]]
+name = "%s"
+cpus = [%s]
+memory = "%s"
+kernel = "probe.elf"
+cmdline = "console=ttyS%d"
+""" % (name, ", ".join(str(c) for c in cpus), memory, tty)
+
+
+CASES = {
+    "two-on-two": (2, [("a", [0], 0), ("b", [1], 1)]),
+    "four-on-four": (4, [("p0", [0], 0), ("p1", [1], 1), ("p2", [2], 2), ("p3", [3], 3)]),
+    "two-cpus-beside-two-singles": (4, [("wide", [0, 1], 0), ("s1", [2], 1), ("s2", [3], 2)]),
+    "boot-cpu-partition-not-first": (3, [("first", [1], 0), ("second", [2], 1), ("boot", [0], 2)]),
+    "cpus-left-unassigned": (4, [("x", [0], 0), ("y", [2], 1)]),
+}
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_partitions_all_pass(case):
+    smp, parts = CASES[case]
+    text = "".join(partition(*p) for p in parts)
+    res = mkq.boot("parts-" + case, None, smp=smp, mem=512, timeout=150, until=(), text=text)
+    com1 = res.console(1)
+    assert "mkboot: boot plan: %d partitions, %d CPUs" % (len(parts), smp) in com1
+    assert re.search(r"mkboot: started %d partitions in \d+ us" % len(parts), com1), com1
+    assert "did not start" not in com1
+    for name, cpus, tty in parts:
+        console = res.console(tty + 1)
+        probe = mkq.lines(console, "probe[%s]: " % name)
+        assert probe, "partition %s printed nothing on COM%d" % (name, tty + 1)
+        for cpu in cpus:
+            assert "probe[%s]: cpu %d online" % (name, cpu) in probe, probe
+        assert "probe[%s]: cpus expected: %s" % (name, " ".join(map(str, cpus))) in probe
+        assert probe[-1] == "probe[%s]: PASS" % name, probe[-8:]
+        # Nothing of another partition leaks onto this console.
+        others = [n for n, _, _ in parts if n != name]
+        assert not any(l.startswith("probe[%s]" % o) for o in others for l in console.splitlines())
+    if case == "cpus-left-unassigned":
+        assert "mkboot:   unassigned CPUs: 1,3" in com1, com1
+    assert res.reason == "exit" and res.exit_code == mkq.EXIT_ALL_PASSED, (res.reason, res.exit_code)
