@@ -48,7 +48,7 @@ UNIT_BIN := $(patsubst test/unit/%.c,$(BUILD)/unit/%,$(UNIT_SRC))
 FUZZ_BIN := $(patsubst test/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRC))
 
 .PHONY: all deps run test unit fuzz fuzz-short qemu-test bench clean
-all: $(BUILD)/mkboot.efi $(BUILD)/mkboot
+all: $(BUILD)/mkboot.efi $(BUILD)/mkboot $(BUILD)/probe.elf
 
 deps:
 	@./tools/deps.sh
@@ -111,15 +111,15 @@ run: deps all
 	/usr/bin/python3 tools/qemu_run.py --config $(CONFIG) --smp $(SMP) --mem $(MEM) \
 	  --timeout $(TIMEOUT) --kvm $(KVM) --show
 
-unit: $(UNIT_BIN)
-	@./tools/run_unit.sh $(UNIT_BIN)
+unit: $(UNIT_BIN) $(PROBE_UNIT_BIN)
+	@./tools/run_unit.sh $(UNIT_BIN) $(PROBE_UNIT_BIN)
 
 fuzz-short: $(FUZZ_BIN)
 	@./tools/run_fuzz.sh $(FUZZ_SHORT) $(FUZZ_BIN)
 fuzz: $(FUZZ_BIN)
 	@./tools/run_fuzz.sh $(FUZZ_SECONDS) $(FUZZ_BIN)
 
-qemu-test: all
+qemu-test: all probe-all
 	cd test/qemu && pytest-3 -q -p no:cacheprovider .
 
 test: deps
@@ -130,5 +130,7 @@ test: deps
 
 clean:
 	rm -rf $(BUILD)
+
+include test/probe/probe.mk
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

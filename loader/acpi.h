@@ -43,7 +43,8 @@ struct acpi_rsdp {
 	uint8_t reserved[3];
 } __attribute__((packed));
 _Static_assert(sizeof(struct acpi_rsdp) == ACPI_RSDP_V2_SIZE, "RSDP v2 is 36 bytes");
-_Static_assert(__builtin_offsetof(struct acpi_rsdp, length) == ACPI_RSDP_V1_SIZE, "RSDP v1 ends at 20");
+_Static_assert(__builtin_offsetof(struct acpi_rsdp, length) == ACPI_RSDP_V1_SIZE,
+	       "RSDP v1 ends at 20");
 _Static_assert(__builtin_offsetof(struct acpi_rsdp, xsdt_address) == 24, "RSDP XsdtAddress");
 
 /* ACPI 5.2.6: the header every description table starts with. */

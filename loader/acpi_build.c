@@ -81,8 +81,8 @@ static void put_nmis(const struct acpi_view *v, const struct acpi_plan *p, struc
 
 /* MADT: the partition's CPUs (all enabled), their NMI wiring, then the
  * firmware entries this partition keeps, verbatim and in firmware order. */
-static bool write_madt(const struct acpi_view *v, const struct acpi_plan *p, const struct mk_phys *pm,
-		       uint8_t *dst, struct mk_diags *d)
+static bool write_madt(const struct acpi_view *v, const struct acpi_plan *p,
+		       const struct mk_phys *pm, uint8_t *dst, struct mk_diags *d)
 {
 	const struct acpi_table *mt = &v->tables[v->madt];
 	const uint8_t *src = phys_ptr(pm, mt->phys, mt->length);
@@ -173,8 +173,8 @@ static void fadt_make_guest(struct acpi_fadt *f, uint32_t orig_len)
 						     0, 0, f->pm_tmr_blk };
 }
 
-static bool write_fadt(const struct acpi_view *v, const struct acpi_plan *p, const struct mk_phys *pm,
-		       uint8_t *dst, struct mk_diags *d)
+static bool write_fadt(const struct acpi_view *v, const struct acpi_plan *p,
+		       const struct mk_phys *pm, uint8_t *dst, struct mk_diags *d)
 {
 	const struct acpi_table *ft = &v->tables[v->fadt];
 	const uint8_t *src = phys_ptr(pm, ft->phys, ft->length);
@@ -206,8 +206,9 @@ static uint64_t kept_address(const struct acpi_view *v, const struct acpi_plan *
 
 /* XSDT always; the RSDT too when every address fits its 32-bit entries, for
  * kernels that read only ACPI 1.0 tables (multiboot2's old-RSDP tag). */
-static bool write_roots(const struct acpi_view *v, const struct acpi_plan *p, const struct mk_phys *pm,
-			uint8_t *dst, uint64_t dest, bool *rsdt_written, struct mk_diags *d)
+static bool write_roots(const struct acpi_view *v, const struct acpi_plan *p,
+			const struct mk_phys *pm, uint8_t *dst, uint64_t dest, bool *rsdt_written,
+			struct mk_diags *d)
 {
 	const struct acpi_sdt_header *fw = phys_ptr(pm, v->root_phys, sizeof(*fw));
 	if (!fw) {

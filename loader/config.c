@@ -50,7 +50,7 @@ enum global_key {
 	GK_COUNT
 };
 static const char *const global_keys[GK_COUNT] = {
-	"timeout",    "shared_memory", "ipi_vector", "mailbox_slots", "mailbox_message_size",
+	"timeout", "shared_memory", "ipi_vector", "mailbox_slots", "mailbox_message_size",
 	"low_memory", "platform",
 };
 
@@ -294,11 +294,7 @@ static void set_cpus(struct cfg_parser *c, const struct toml_value *v, struct mk
 			diag_error(c->d, e->pos, "CPU %u is listed twice in \"cpus\"", pt->cpus[j]);
 			continue;
 		}
-		if (pt->ncpus == MK_MAX_CPUS) {
-			diag_error(c->d, e->pos, "a partition can have at most %d CPUs",
-				   MK_MAX_CPUS);
-			return;
-		}
+		/* In bounds: the scratch holds at most MK_MAX_CPUS elements (config_parse). */
 		pt->cpus[pt->ncpus] = (uint32_t)e->i;
 		pt->cpu_pos[pt->ncpus++] = e->pos;
 	}
@@ -519,6 +515,7 @@ static const char *part_label(const struct mk_partition_cfg *pt, char *buf, size
 static void check_partitions(struct cfg_parser *c)
 {
 	struct mk_config *cfg = c->cfg;
+	char shown[SHOWN_MAX];
 	if (cfg->nparts == 0)
 		diag_error(c->d, (struct mk_pos){ 1, 1 },
 			   "no [[partition]] table: at least one partition is required");
@@ -548,9 +545,11 @@ static void check_partitions(struct cfg_parser *c)
 			}
 		}
 	}
-	if (cfg->has_platform && config_find_partition(cfg, cfg->platform) < 0)
+	if (cfg->has_platform && config_find_partition(cfg, cfg->platform) < 0) {
+		toml_show(cfg->platform, mk_strlen(cfg->platform), shown, sizeof(shown));
 		diag_error(c->d, cfg->platform_pos,
-			   "platform \"%s\" is not the name of any partition", cfg->platform);
+			   "platform \"%s\" is not the name of any partition", shown);
+	}
 }
 
 static bool part_has_cpu(const struct mk_partition_cfg *pt, uint32_t id)
@@ -592,12 +591,12 @@ static void check_fixed_memory(struct cfg_parser *c)
 {
 	const struct mk_config *cfg = c->cfg;
 	char label[64];
-	uint64_t end;
+	uint64_t end_j, end_i;
 	for (uint32_t j = 0; j < cfg->nparts; j++) {
 		const struct mk_partition_cfg *pj = &cfg->part[j];
 		if (!pj->has_memory_base || !pj->memory)
 			continue;
-		if (!mk_add_u64(pj->memory_base, pj->memory, &end)) {
+		if (!mk_add_u64(pj->memory_base, pj->memory, &end_j)) {
 			diag_error(
 				c->d, pj->memory_base_pos,
 				"memory_base + memory is past the end of the 64-bit address space");
@@ -606,16 +605,15 @@ static void check_fixed_memory(struct cfg_parser *c)
 		for (uint32_t i = 0; i < j; i++) {
 			const struct mk_partition_cfg *pi = &cfg->part[i];
 			if (!pi->has_memory_base || !pi->memory ||
-			    !mk_add_u64(pi->memory_base, pi->memory, &end) ||
+			    !mk_add_u64(pi->memory_base, pi->memory, &end_i) ||
 			    !mk_ranges_overlap(pj->memory_base, pj->memory, pi->memory_base,
 					       pi->memory))
 				continue;
 			diag_error(c->d, pj->memory_base_pos,
 				   "memory 0x%lX..0x%lX overlaps %s (0x%lX..0x%lX)",
-				   (unsigned long)pj->memory_base,
-				   (unsigned long)(pj->memory_base + pj->memory - 1),
+				   (unsigned long)pj->memory_base, (unsigned long)(end_j - 1),
 				   part_label(pi, label, sizeof(label)),
-				   (unsigned long)pi->memory_base, (unsigned long)(end - 1));
+				   (unsigned long)pi->memory_base, (unsigned long)(end_i - 1));
 			break;
 		}
 	}

@@ -7,12 +7,12 @@
 
 /*
  * Multiboot2 relocatable header tag (spec 3.1.13).  The image is position
- * independent, so any 2 MiB boundary in [min, max] will do; max stays below
- * 1 GiB so the whole image, its page tables and the trampoline's CR3 are
- * reachable from 32-bit code.
+ * independent, so any 2 MiB boundary in [min, max] will do; max keeps the
+ * whole image, its page tables and the trampoline's CR3 below 4 GiB, where
+ * 32-bit code with paging off reaches them.
  */
 #define PROBE_RELOC_MIN 0x100000
-#define PROBE_RELOC_MAX 0x3F000000
+#define PROBE_RELOC_MAX 0xE0000000
 #define PROBE_RELOC_ALIGN 0x200000
 
 /* entry.asm's boot stack and page tables (PML4, PDPT, 4 PDs: 0..4 GiB). */

@@ -170,7 +170,7 @@ static void check_memory_map(void)
 		  (unsigned long long)(ranges_total(&g.avail) >> 10), g.avail.n,
 		  g.mk ? ", exactly the mkboot tag's RAM" : "");
 	if (g.mbi.meminfo)
-		probe_log("basic meminfo: lower %u KiB, upper %u KiB, both available",
+		probe_log("basic meminfo: lower %u KiB, upper %u KiB, consistent with the map",
 			  g.mbi.meminfo->mem_lower, g.mbi.meminfo->mem_upper);
 	/* Under mkboot all our RAM gets the pattern, so all of it must be mapped. */
 	for (uint32_t i = 0; g.mk && i < g.avail.n; i++)

@@ -713,13 +713,15 @@ static void test_bad_madt(void)
 	build_fw(false);
 	madt_entry(first)->length = 6;
 	fix_sum(fw.madt);
-	expect_find_error("MADT entry at offset 44 (type 0): length 6 is less than the 8 bytes the type needs");
+	expect_find_error("MADT entry at offset 44 (type 0): length 6 is less than the 8 bytes "
+			  "the type needs");
 
 	/* The last entry (the 16-byte wakeup mailbox) claims more than is left. */
 	build_fw(false);
 	madt_entry(fw.madt_len - 16)->length = 200;
 	fix_sum(fw.madt);
-	expect_find_error(FMT("MADT entry at offset %u (type 16): length 200 runs past the table end at %u",
+	expect_find_error(FMT("MADT entry at offset %u (type 16): length 200 runs past the table "
+			      "end at %u",
 			      fw.madt_len - 16, fw.madt_len));
 
 	/* A 1-byte tail cannot hold an entry header. */

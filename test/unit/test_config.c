@@ -58,45 +58,51 @@ struct bad_case {
 	const char *errors; /* every line, in order */
 };
 
+/* clang-format off */
 static const struct bad_case bad_cases[] = {
 	/* tables and keys */
-	{ "timeout = 3\n" PART("a", "0"), E
-	  "1:1: unknown key \"timeout\" at top level (keys belong in [mkboot] or [[partition]])" },
+	{ "timeout = 3\n" PART("a", "0"),
+	  E "1:1: unknown key \"timeout\" at top level "
+	    "(keys belong in [mkboot] or [[partition]])" },
 	{ "[mkboot]\ntimeuot = 3\n" PART("a", "0"), E "2:1: unknown key \"timeuot\" in [mkboot]" },
 	{ PART("a", "0") "cpu = 1\n", E "6:1: unknown key \"cpu\" in [[partition]]" },
 	{ "[[foo]]\nx = 1\n[bar]\ny = 2\n" PART("a", "0"),
-	  E "1:1: unknown table [[foo]] (expected [mkboot] or [[partition]])\n" E
-	    "3:1: unknown table [bar] (expected [mkboot] or [[partition]])" },
+	  E "1:1: unknown table [[foo]] (expected [mkboot] or [[partition]])\n"
+	  E "3:1: unknown table [bar] (expected [mkboot] or [[partition]])" },
 	{ "[partition]\nname = \"a\"\n",
-	  E "1:1: [partition] must be written [[partition]] (one per "
-	    "partition)\n" E "1:1: no [[partition]] table: at least "
-	    "one partition is required" },
+	  E "1:1: [partition] must be written [[partition]] (one per partition)\n"
+	  E "1:1: no [[partition]] table: at least one partition is required" },
 	{ "[[mkboot]]\ntimeout = 1\n" PART("a", "0"),
 	  E "1:1: [[mkboot]] must be written [mkboot] (one table)" },
 	{ "", E "1:1: no [[partition]] table: at least one partition is required" },
-	{ "[[partition]]\n", E "1:1: [[partition]] is missing required key \"name\"\n" E
-			       "1:1: [[partition]] is missing required key \"cpus\"\n" E
-			       "1:1: [[partition]] is missing required key \"memory\"\n" E
-			       "1:1: [[partition]] is missing required key \"kernel\"" },
+	{ "[[partition]]\n",
+	  E "1:1: [[partition]] is missing required key \"name\"\n"
+	  E "1:1: [[partition]] is missing required key \"cpus\"\n"
+	  E "1:1: [[partition]] is missing required key \"memory\"\n"
+	  E "1:1: [[partition]] is missing required key \"kernel\"" },
 	{ "[[partition]]\nname = \"rt\"\nkernel = \"k\"\n",
-	  E "1:1: partition \"rt\" is missing required key \"cpus\"\n" E
-	    "1:1: partition \"rt\" is missing required key \"memory\"" },
+	  E "1:1: partition \"rt\" is missing required key \"cpus\"\n"
+	  E "1:1: partition \"rt\" is missing required key \"memory\"" },
 	/* wrong types */
 	{ "[mkboot]\ntimeout = \"3\"\nplatform = 1\nipi_vector = true\nmailbox_slots = [2]\n"
 	  "mailbox_message_size = '64'\nshared_memory = [1]\n" PART("a", "0"),
-	  E
-	  "2:11: \"timeout\" must be an integer\n" E "3:12: \"platform\" must be a string\n" E
-	  "4:14: \"ipi_vector\" must be an integer\n" E
-	  "5:17: \"mailbox_slots\" must be an integer\n" E
-	  "6:24: \"mailbox_message_size\" must be an integer\n" E
-	  "7:17: \"shared_memory\" must be a size string like \"512M\" or an integer number of bytes" },
-	{ "[[partition]]\nname = 5\ncpus = 0\nmemory = [1]\nkernel = 1\ninitrd = true\ncmdline = 0\n"
-	  "memory_base = \"0x1000\"\nipi_vector = \"0xEA\"\n",
-	  E "2:8: \"name\" must be a string\n" E "3:8: \"cpus\" must be an array of integers\n" E
-	    "4:10: \"memory\" must be a size string like \"512M\" or an integer number of bytes\n" E
-	    "5:10: \"kernel\" must be a string\n" E "6:10: \"initrd\" must be a string\n" E
-	    "7:11: \"cmdline\" must be a string\n" E "8:15: \"memory_base\" must be an integer\n" E
-	    "9:14: \"ipi_vector\" must be an integer" },
+	  E "2:11: \"timeout\" must be an integer\n"
+	  E "3:12: \"platform\" must be a string\n"
+	  E "4:14: \"ipi_vector\" must be an integer\n"
+	  E "5:17: \"mailbox_slots\" must be an integer\n"
+	  E "6:24: \"mailbox_message_size\" must be an integer\n"
+	  E "7:17: \"shared_memory\" must be a size string like \"512M\" "
+	    "or an integer number of bytes" },
+	{ "[[partition]]\nname = 5\ncpus = 0\nmemory = [1]\nkernel = 1\ninitrd = true\n"
+	  "cmdline = 0\nmemory_base = \"0x1000\"\nipi_vector = \"0xEA\"\n",
+	  E "2:8: \"name\" must be a string\n"
+	  E "3:8: \"cpus\" must be an array of integers\n"
+	  E "4:10: \"memory\" must be a size string like \"512M\" or an integer number of bytes\n"
+	  E "5:10: \"kernel\" must be a string\n"
+	  E "6:10: \"initrd\" must be a string\n"
+	  E "7:11: \"cmdline\" must be a string\n"
+	  E "8:15: \"memory_base\" must be an integer\n"
+	  E "9:14: \"ipi_vector\" must be an integer" },
 	/* [mkboot] ranges */
 	{ "[mkboot]\ntimeout = -1\n" PART("a", "0"),
 	  E "2:11: timeout must be between 0 and 3600 seconds, got -1" },
@@ -122,32 +128,36 @@ static const struct bad_case bad_cases[] = {
 	  E "2:24: mailbox_message_size must be a multiple of 64 between 64 and 65536, got 100" },
 	/* sizes */
 	{ "[mkboot]\nshared_memory = \"0\"\nlow_memory = 0\n" PART("a", "0"),
-	  E "2:17: shared_memory must not be zero\n" E "3:14: low_memory must not be zero" },
+	  E "2:17: shared_memory must not be zero\n"
+	  E "3:14: low_memory must not be zero" },
 	{ "[mkboot]\nshared_memory = \"4097\"\nlow_memory = 4097\n" PART("a", "0"),
-	  E "2:17: shared_memory must be a multiple of 4K (page size), got \"4097\"\n" E
-	    "3:14: low_memory must be a multiple of 4K (page size), got 4097" },
+	  E "2:17: shared_memory must be a multiple of 4K (page size), got \"4097\"\n"
+	  E "3:14: low_memory must be a multiple of 4K (page size), got 4097" },
 	{ "[mkboot]\nlow_memory = -4096\n" PART("a", "0"),
 	  E "2:14: low_memory must not be negative, got -4096" },
-	{ "[mkboot]\nshared_memory = \"1k\"\nlow_memory = \"\"\n" PART("a", "0"), E
-	  "2:17: shared_memory must be a number with an optional K, M, G or T suffix, got \"1k\"\n" E
-	  "3:14: low_memory must be a number with an optional K, M, G or T suffix, got \"\"" },
-	{ "[mkboot]\nshared_memory = \"M\"\nlow_memory = \"1KB\"\n" PART("a", "0"), E
-	  "2:17: shared_memory must be a number with an optional K, M, G or T suffix, got \"M\"\n" E
-	  "3:14: low_memory must be a number with an optional K, M, G or T suffix, got \"1KB\"" },
-	{ "[mkboot]\nshared_memory = \" 1M\"\nlow_memory = \"1Mi\"\n" PART("a", "0"), E
-	  "2:17: shared_memory must be a number with an optional K, M, G or T suffix, got \" 1M\"\n" E
-	  "3:14: low_memory must be a number with an optional K, M, G or T suffix, got \"1Mi\"" },
-	{ "[mkboot]\nshared_memory = \"16777216T\"\nlow_memory = \"99999999999999999999\"\n" PART(
-		  "a", "0"),
-	  E "2:17: shared_memory does not fit in 64 bits, got \"16777216T\"\n" E
-	    "3:14: low_memory does not fit in 64 bits, got \"99999999999999999999\"" },
+	{ "[mkboot]\nshared_memory = \"1k\"\nlow_memory = \"\"\n" PART("a", "0"),
+	  E "2:17: shared_memory must be a number with an optional K, M, G or T suffix, "
+	    "got \"1k\"\n"
+	  E "3:14: low_memory must be a number with an optional K, M, G or T suffix, got \"\"" },
+	{ "[mkboot]\nshared_memory = \"M\"\nlow_memory = \"1KB\"\n" PART("a", "0"),
+	  E "2:17: shared_memory must be a number with an optional K, M, G or T suffix, "
+	    "got \"M\"\n"
+	  E "3:14: low_memory must be a number with an optional K, M, G or T suffix, got \"1KB\"" },
+	{ "[mkboot]\nshared_memory = \" 1M\"\nlow_memory = \"1Mi\"\n" PART("a", "0"),
+	  E "2:17: shared_memory must be a number with an optional K, M, G or T suffix, "
+	    "got \" 1M\"\n"
+	  E "3:14: low_memory must be a number with an optional K, M, G or T suffix, got \"1Mi\"" },
+	{ "[mkboot]\nshared_memory = \"16777216T\"\nlow_memory = \"99999999999999999999\"\n"
+	  PART("a", "0"),
+	  E "2:17: shared_memory does not fit in 64 bits, got \"16777216T\"\n"
+	  E "3:14: low_memory does not fit in 64 bits, got \"99999999999999999999\"" },
 	{ "[[partition]]\nname = \"a\"\ncpus = [0]\nmemory = \"1000\"\nkernel = \"k\"\n",
 	  E "4:10: memory must be a multiple of 4K (page size), got \"1000\"" },
 	/* names */
 	{ "[[partition]]\nname = \"\"\ncpus = [0]\nmemory = \"64M\"\nkernel = \"k\"\n",
 	  E "2:8: partition name must not be empty" },
-	{ "[[partition]]\nname = \"a23456789012345678901234567890123\"\ncpus = [0]\nmemory = \"64M\"\n"
-	  "kernel = \"k\"\n",
+	{ "[[partition]]\nname = \"a23456789012345678901234567890123\"\ncpus = [0]\n"
+	  "memory = \"64M\"\nkernel = \"k\"\n",
 	  E "2:8: partition name is too long (33 bytes, at most 31)" },
 	{ "[[partition]]\nname = \"r\\u00e9\\n\"\ncpus = [0]\nmemory = \"64M\"\nkernel = \"k\"\n",
 	  E "2:8: partition name \"r\xC3\xA9?\" may only contain letters, digits, '_' and '-'" },
@@ -156,69 +166,76 @@ static const struct bad_case bad_cases[] = {
 	/* cpus */
 	{ "[[partition]]\nname = \"a\"\ncpus = []\nmemory = \"64M\"\nkernel = \"k\"\n",
 	  E "3:8: \"cpus\" must list at least one APIC ID" },
-	{ "[[partition]]\nname = \"a\"\ncpus = [0, \"1\", true]\nmemory = \"64M\"\nkernel = \"k\"\n",
-	  E "3:12: \"cpus\" must be an array of integers\n" E
-	    "3:17: \"cpus\" must be an array of integers" },
+	{ "[[partition]]\nname = \"a\"\ncpus = [0, \"1\", true]\nmemory = \"64M\"\n"
+	  "kernel = \"k\"\n",
+	  E "3:12: \"cpus\" must be an array of integers\n"
+	  E "3:17: \"cpus\" must be an array of integers" },
 	{ PART("a", "-1, 0x1_0000_0000, 0xFFFFFFFE"),
-	  E "3:9: APIC ID -1 is out of range (0 to 0xFFFFFFFE)\n" E
-	    "3:13: APIC ID 4294967296 is out of range (0 to 0xFFFFFFFE)" },
-	{ PART("a", "1, 2, 3, 2, 1"), E "3:18: CPU 2 is listed twice in \"cpus\"\n" E
-					"3:21: CPU 1 is listed twice in \"cpus\"" },
+	  E "3:9: APIC ID -1 is out of range (0 to 0xFFFFFFFE)\n"
+	  E "3:13: APIC ID 4294967296 is out of range (0 to 0xFFFFFFFE)" },
+	{ PART("a", "1, 2, 3, 2, 1"),
+	  E "3:18: CPU 2 is listed twice in \"cpus\"\n"
+	  E "3:21: CPU 1 is listed twice in \"cpus\"" },
 	{ PART("a", "0, 1") PART("b", "2") PART("c", "3, 1, 2"),
-	  E "13:12: CPU 1 is already in partition \"a\"\n" E
-	    "13:15: CPU 2 is already in partition \"b\"" },
+	  E "13:12: CPU 1 is already in partition \"a\"\n"
+	  E "13:15: CPU 2 is already in partition \"b\"" },
 	{ "[[partition]]\nname = 7\ncpus = [4]\nmemory = \"64M\"\nkernel = \"k\"\n" PART("b", "4"),
-	  E "2:8: \"name\" must be a string\n" E
-	    "8:9: CPU 4 is already in the partition at line 1" },
+	  E "2:8: \"name\" must be a string\n"
+	  E "8:9: CPU 4 is already in the partition at line 1" },
 	/* fixed memory */
 	{ PART("a", "0") "memory_base = 0x1234\n",
 	  E "6:15: memory_base must be page aligned (a multiple of 0x1000), got 0x1234" },
 	{ PART("a", "0") "memory_base = -4096\n",
 	  E "6:15: memory_base must not be negative, got -4096" },
-	{ PART("a", "0") "memory_base = 0x7FFFFFFFFFFFF000\n" PART(
-		  "b", "1") "memory_base = 0x7FFFFFFFFC000000\n",
+	{ PART("a", "0") "memory_base = 0x7FFFFFFFFFFFF000\n" PART("b", "1")
+	  "memory_base = 0x7FFFFFFFFC000000\n",
 	  E "12:15: memory 0x7FFFFFFFFC000000..0x7FFFFFFFFFFFFFFF overlaps partition \"a\" "
 	    "(0x7FFFFFFFFFFFF000..0x8000000003FFEFFF)" },
-	{ PART("a", "0") "memory_base = 0x10000000\n" PART("b", "1") "memory_base = 0x14000000\n" PART(
-		  "c", "2") "memory_base = 0x0C000000\n" PART("d",
-							      "3") "memory_base = 0x0C001000\n",
-	  E
-	  "24:15: memory 0xC001000..0x10000FFF overlaps partition \"a\" (0x10000000..0x13FFFFFF)" },
+	{ PART("a", "0") "memory_base = 0x10000000\n" PART("b", "1") "memory_base = 0x14000000\n"
+	  PART("c", "2") "memory_base = 0x0C000000\n" PART("d", "3") "memory_base = 0x0C001000\n",
+	  E "24:15: memory 0xC001000..0x10000FFF overlaps partition \"a\" "
+	    "(0x10000000..0x13FFFFFF)" },
 	/* paths and cmdline */
 	{ "[[partition]]\nname = \"a\"\ncpus = [0]\nmemory = \"64M\"\nkernel = \"\"\ninitrd = ''\n",
-	  E "5:10: kernel path must not be empty\n" E "6:10: initrd path must not be empty" },
+	  E "5:10: kernel path must not be empty\n"
+	  E "6:10: initrd path must not be empty" },
 	{ "[[partition]]\nname = \"a\"\ncpus = [0]\nmemory = \"64M\"\nkernel = \"k\\u0000x\"\n"
 	  "cmdline = \"a\\u0000\"\n",
-	  E "5:10: kernel path contains a NUL byte\n" E "6:11: cmdline contains a NUL byte" },
+	  E "5:10: kernel path contains a NUL byte\n"
+	  E "6:11: cmdline contains a NUL byte" },
 	/* platform */
 	{ "[mkboot]\nplatform = \"b\"\n" PART("a", "0"),
 	  E "2:12: platform \"b\" is not the name of any partition" },
 	{ "[mkboot]\nplatform = \"\"\n" PART("a", "0"),
 	  E "2:12: platform \"\" is not the name of any partition" },
-	{ "[mkboot]\nplatform = \"a23456789012345678901234567890123\"\n" PART("a", "0"), E
-	  "2:12: platform \"a23456789012345678901234567890123\" is not the name of any partition" },
+	{ "[mkboot]\nplatform = \"a23456789012345678901234567890123\"\n" PART("a", "0"),
+	  E "2:12: platform \"a23456789012345678901234567890123\" "
+	    "is not the name of any partition" },
+	{ "[mkboot]\nplatform = \"x\\u001b[31m\"\n" PART("a", "0"),
+	  E "2:12: platform \"x?[31m\" is not the name of any partition" },
 	{ PART("a", "0") "ipi_vector = 0x10\n",
 	  E "6:14: ipi_vector must be between 0x20 and 0xFF, got 0x10" },
 	/* A syntax error in a value is reported once: the key still counts as given. */
 	{ "[[partition]]\nname = a\ncpus = [1.5]\nmemory = 1G\nkernel = \"k\n",
-	  E "2:8: expected a value, found \"a\" (strings must be quoted)\n" E
-	    "3:9: floats are not supported\n" E
-	    "4:10: invalid character 'G' in decimal integer \"1G\"\n" E
-	    "5:10: unterminated string (missing closing \")" },
+	  E "2:8: expected a value, found \"a\" (strings must be quoted)\n"
+	  E "3:9: floats are not supported\n"
+	  E "4:10: invalid character 'G' in decimal integer \"1G\"\n"
+	  E "5:10: unterminated string (missing closing \")" },
 	/* Many errors: all of them, top to bottom, whichever check found them. */
 	{ "[mkboot]\nplatform = \"zz\"\ntimeout = 9999\n"
 	  "[[partition]]\nname = \"a\"\ncpus = [0, 0]\nmemory = \"3K\"\nkernel = \"k\"\nfoo = 1\n"
 	  "[[partition]]\nname = \"a\"\ncpus = [0]\n",
-	  E "2:12: platform \"zz\" is not the name of any partition\n" E
-	    "3:11: timeout must be between 0 and 3600 seconds, got 9999\n" E
-	    "6:12: CPU 0 is listed twice in \"cpus\"\n" E
-	    "7:10: memory must be a multiple of 4K (page size), got \"3K\"\n" E
-	    "9:1: unknown key \"foo\" in [[partition]]\n" E
-	    "10:1: partition \"a\" is missing required key \"memory\"\n" E
-	    "10:1: partition \"a\" is missing required key \"kernel\"\n" E
-	    "11:8: duplicate partition name \"a\" (first used at line 5)\n" E
-	    "12:9: CPU 0 is already in partition \"a\"" },
+	  E "2:12: platform \"zz\" is not the name of any partition\n"
+	  E "3:11: timeout must be between 0 and 3600 seconds, got 9999\n"
+	  E "6:12: CPU 0 is listed twice in \"cpus\"\n"
+	  E "7:10: memory must be a multiple of 4K (page size), got \"3K\"\n"
+	  E "9:1: unknown key \"foo\" in [[partition]]\n"
+	  E "10:1: partition \"a\" is missing required key \"memory\"\n"
+	  E "10:1: partition \"a\" is missing required key \"kernel\"\n"
+	  E "11:8: duplicate partition name \"a\" (first used at line 5)\n"
+	  E "12:9: CPU 0 is already in partition \"a\"" },
 };
+/* clang-format on */
 
 static void test_bad_cases(void)
 {
@@ -410,10 +427,8 @@ static void test_limits(void)
 	/* 200 + 200 CPUs: the 257th is one too many for the machine. */
 	mk_buf_init(&b, text, sizeof(text));
 	for (int part = 0; part < 2; part++) {
-		mk_buf_printf(
-			&b,
-			"[[partition]]\nname = \"p%d\"\nmemory = \"1G\"\nkernel = \"k\"\ncpus = [\n",
-			part);
+		mk_buf_printf(&b, "[[partition]]\nname = \"p%d\"\nmemory = \"1G\"\n", part);
+		mk_buf_puts(&b, "kernel = \"k\"\ncpus = [\n");
 		for (int i = 0; i < 200; i++)
 			mk_buf_printf(&b, "%d,\n", part * 200 + i);
 		mk_buf_puts(&b, "]\n");
@@ -577,6 +592,16 @@ static unsigned check_config_dir(const char *dir, bool bad)
 
 static void test_config_files(void)
 {
+	/* The demo config at the top of the repository. */
+	size_t len;
+	char *text = read_file("partitions.toml", &len);
+	CHECK(text != NULL);
+	if (text) {
+		diag_init(&diags, "partitions.toml");
+		CHECK_EQ(config_parse(text, len, &cfg, &diags), 0);
+		CHECK(cfg.nparts > 0);
+		free(text);
+	}
 	CHECK(check_config_dir(CONFIGS_DIR "/good", false) >= 3);
 	CHECK(check_config_dir(CONFIGS_DIR "/bad", true) >= 12);
 }
