@@ -95,7 +95,7 @@ $(BUILD)/trampoline/%.bin: trampoline/%.asm $(BUILD)/trampoline/handoff.inc
 	$(NASM) -f bin -I$(BUILD)/trampoline/ -Itrampoline/ -o $@ $<
 $(BUILD)/efi/trampoline/%.blob.o: $(BUILD)/trampoline/%.bin
 	@mkdir -p $(dir $@)
-	printf 'section .rodata\nglobal %s_blob, %s_blob_end\nalign 16\n%s_blob: incbin "%s"\n%s_blob_end:\n' \
+	printf 'section .note.GNU-stack noalloc noexec nowrite progbits\nsection .rodata\nglobal %s_blob, %s_blob_end\nalign 16\n%s_blob: incbin "%s"\n%s_blob_end:\n' \
 	  $* $* $* $< $* > $(BUILD)/trampoline/$*.blob.asm
 	$(NASM) -f elf64 -o $@ $(BUILD)/trampoline/$*.blob.asm
 

@@ -10,6 +10,8 @@
 #include "boot.h"
 #include "console.h"
 #include "cpu_start.h"
+#include "bzimage.h"
+#include "kcmdline.h"
 #include "mb2.h"
 #include "mkbox.h"
 #include "serial.h"
@@ -20,8 +22,8 @@
 
 /* What launch_prepare took from the firmware, to give back on failure. */
 static struct {
-	EFI_PHYSICAL_ADDRESS base[MK_MAX_PARTITIONS * (MK_MAX_RAM_RANGES + 2) + 1];
-	UINTN pages[MK_MAX_PARTITIONS * (MK_MAX_RAM_RANGES + 2) + 1];
+	EFI_PHYSICAL_ADDRESS base[MK_MAX_PARTITIONS * (MK_MAX_RAM_RANGES + 4) + 1];
+	UINTN pages[MK_MAX_PARTITIONS * (MK_MAX_RAM_RANGES + 4) + 1];
 	uint32_t n;
 } held;
 
@@ -35,6 +37,20 @@ static bool reserve(uint64_t base, uint64_t size, EFI_MEMORY_TYPE type)
 		return false;
 	held.base[held.n] = addr;
 	held.pages[held.n++] = pages;
+	return true;
+}
+
+bool launch_alloc_low4g(uint64_t size, EFI_MEMORY_TYPE type, uint64_t *phys)
+{
+	EFI_PHYSICAL_ADDRESS addr = 0xFFFFFFFFull;
+	UINTN pages = EFI_SIZE_TO_PAGES(size);
+	if (held.n >= MK_ARRAY_SIZE(held.base))
+		return false;
+	if (EFI_ERROR(BS->AllocatePages(AllocateMaxAddress, type, pages, &addr)))
+		return false;
+	held.base[held.n] = addr;
+	held.pages[held.n++] = pages;
+	*phys = addr;
 	return true;
 }
 
@@ -72,7 +88,7 @@ static bool reserve_plan(struct boot_state *s)
 }
 
 /* Identity windows over a partition's RAM: on firmware, physical == virtual. */
-static void part_windows(const struct mk_plan_part *pp, struct mk_phys *pm)
+void launch_part_windows(const struct mk_plan_part *pp, struct mk_phys *pm)
 {
 	pm->n = 0;
 	for (uint32_t r = 0; r < pp->nram; r++)
@@ -80,7 +96,7 @@ static void part_windows(const struct mk_plan_part *pp, struct mk_phys *pm)
 	phys_add(pm, (uint8_t *)(uintptr_t)pp->low.base, pp->low.base, pp->low.size);
 }
 
-static uint32_t part_flags(const struct mk_plan *p, uint32_t i)
+uint32_t launch_part_flags(const struct mk_plan *p, uint32_t i)
 {
 	return (i == p->bsp_part ? MKBOOT_INFO_F_OWNS_BSP : 0) |
 	       (i == p->platform_part ? MKBOOT_INFO_F_OWNS_PLATFORM : 0);
@@ -94,29 +110,47 @@ static bool load_mb2(struct boot_state *s, uint32_t i, struct mk_diags *d)
 	struct mb2_loaded k;
 	struct mk_phys pm;
 
-	part_windows(pp, &pm);
+	launch_part_windows(pp, &pm);
 	if (mb2_load(lp->image, lp->image_size, pp, &pm, &k, d))
 		return false;
 	struct mb2_info_input in = {
 		.cmdline = pc->cmdline,
 		.loader_name = MB2_LOADER_NAME,
-		.part = pp,
-		.shared = s->plan.shared,
-		.partition_index = i,
-		.partition_count = s->plan.nparts,
-		.name = pc->name,
-		.boot_apic_id = pp->boot_apic_id,
-		.flags = part_flags(&s->plan, i),
-		.ipi_vector = pc->ipi_vector,
-		.tsc_khz = s->tsc_khz,
-		.cpus = pc->cpus,
-		.ncpus = pc->ncpus,
+		.info = {
+			.partition_index = i,
+			.partition_count = s->plan.nparts,
+			.name = pc->name,
+			.boot_apic_id = pp->boot_apic_id,
+			.flags = launch_part_flags(&s->plan, i),
+			.ipi_vector = pc->ipi_vector,
+			.tsc_khz = s->tsc_khz,
+			.part = pp,
+			.shared = s->plan.shared,
+			.cpus = pc->cpus,
+			.ncpus = pc->ncpus,
+		},
 		.kernel = &k,
 	};
 	if (mb2_build_info(&in, &pm, &lp->arg, d))
 		return false;
 	lp->mode = TRAMP_MODE_MB2;
 	lp->entry = k.entry;
+	return true;
+}
+
+/* The final command line, shown in the boot report and handed to the kernel. */
+static bool final_cmdline(struct boot_state *s, uint32_t i, bool is_linux, struct mk_diags *d)
+{
+	struct mk_partition_cfg *pc = &s->cfg.part[i];
+	char line[MK_CMDLINE_MAX];
+	struct kcmdline_input in = { pc->cmdline, pc->name, s->plan.shared.base, s->tsc_khz, pc->ncpus,
+				     i == s->plan.platform_part, is_linux };
+	if (!kcmdline_build(&in, line, sizeof(line))) {
+		diag_error(d, (struct mk_pos){ 0, 0 }, "partition \"%s\": cmdline longer than %u bytes with mkboot's additions",
+			   pc->name, MK_CMDLINE_MAX - 1);
+		return false;
+	}
+	mk_strlcpy(pc->cmdline, line, sizeof(pc->cmdline));
 	return true;
 }
 
@@ -131,10 +165,16 @@ static bool load_kernel(struct boot_state *s, uint32_t i)
 	st = esp_read(&s->esp, pc->kernel, KERNEL_MAX_BYTES, &lp->image, &lp->image_size);
 	if (EFI_ERROR(st)) {
 		diag_error(d, (struct mk_pos){ 0, 0 }, "%s", st == EFI_BAD_BUFFER_SIZE ? "larger than 512M" : "cannot read the file");
+	} else if (!part_acpi_build(s, i, d)) {
+		/* reported */
+	} else if (bz_probe(lp->image, lp->image_size)) {
+		if (final_cmdline(s, i, true, d))
+			load_linux(s, i, d);
 	} else if (mb2_detect(lp->image, lp->image_size)) {
-		load_mb2(s, i, d);
+		if (final_cmdline(s, i, false, d))
+			load_mb2(s, i, d);
 	} else {
-		diag_error(d, (struct mk_pos){ 0, 0 }, "not a multiboot2 kernel (no valid header in the first 32K)");
+		diag_error(d, (struct mk_pos){ 0, 0 }, "neither a Linux bzImage nor a multiboot2 kernel");
 	}
 	if (diag_total(d)) {
 		print_diags(d);
@@ -150,7 +190,11 @@ static void free_images(struct boot_state *s)
 		if (lp->image)
 			BS->FreePages((EFI_PHYSICAL_ADDRESS)(uintptr_t)lp->image,
 				      EFI_SIZE_TO_PAGES(lp->image_size ? lp->image_size : 1));
+		if (lp->initrd)
+			BS->FreePages((EFI_PHYSICAL_ADDRESS)(uintptr_t)lp->initrd,
+				      EFI_SIZE_TO_PAGES(lp->initrd_size ? lp->initrd_size : 1));
 		lp->image = NULL;
+		lp->initrd = NULL;
 	}
 }
 
@@ -161,7 +205,7 @@ static bool build_shared(struct boot_state *s)
 	for (uint32_t i = 0; i < s->plan.nparts; i++) {
 		const struct mk_partition_cfg *pc = &s->cfg.part[i];
 		desc[i] = (struct mkbox_part_desc){ pc->name, pc->cpus, pc->ncpus, s->plan.part[i].boot_apic_id,
-						    pc->ipi_vector, part_flags(&s->plan, i) };
+						    pc->ipi_vector, launch_part_flags(&s->plan, i) };
 	}
 	int rc = mkbox_region_init(base, s->plan.shared.base, s->plan.shared.size, desc, s->plan.nparts,
 				   s->cfg.mailbox_slots, s->cfg.mailbox_msg_size);
@@ -185,7 +229,7 @@ static uint64_t measure_tsc_khz(void)
 bool launch_prepare(struct boot_state *s)
 {
 	s->tsc_khz = measure_tsc_khz();
-	if (!reserve_plan(s))
+	if (!reserve_plan(s) || !part_acpi_init(s))
 		goto fail;
 	for (uint32_t i = 0; i < s->plan.nparts; i++)
 		if (!load_kernel(s, i))

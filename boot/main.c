@@ -129,7 +129,8 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab)
 		return st;
 	}
 
-	if (!load_and_plan(s)) {
+	/* Loading comes before the report, so it shows each final command line. */
+	if (!load_and_plan(s) || !launch_prepare(s)) {
 		con_printf("mkboot: %u error(s): no partition started; returning to the firmware\n",
 			   diag_total(&s->diags) ? diag_total(&s->diags) : 1);
 		st = EFI_LOAD_ERROR;
@@ -139,10 +140,7 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab)
 		plan_report(&s->cfg, &s->plan, s->kernel_size, &b);
 		con_write(s->report);
 		wait_timeout(s->cfg.timeout);
-		if (launch_prepare(s))
-			launch_start(s);
-		con_write("mkboot: no partition started; returning to the firmware\n");
-		st = EFI_LOAD_ERROR;
+		launch_start(s);
 	}
 	esp_close(&s->esp);
 	BS->FreePool(s);

@@ -1,50 +1,20 @@
 /*
- * Multiboot2 loader and boot information builder; the contract (what is
- * accepted, where things go) is in mb2.h.  Every field of the image is
- * hostile: offsets and sizes are checked against the image length, sums are
+ * Multiboot2 loader: the header, its tags, and the image's placement and copy.
+ * The contract (what is accepted, where things go) is in mb2.h; the boot
+ * information is built in mb2_info.c.  Every field of the image is hostile:
+ * offsets and sizes are checked against the image length, sums are
  * overflow-checked, and the partition's RAM is written only through phys_ptr.
  */
-#include "mb2.h"
+#include "mb2_internal.h"
 #include "elf.h"
-#include "mkboot_info.h"
-
-#define MB2_NO_POS ((struct mk_pos){ 0, 0 })
-/* ACPI 6.5 5.2.5.3: the ACPI 1.0 RSDP ends after RsdtAddress; 2.0 adds 16 bytes. */
-#define ACPI_RSDP_V1_SIZE 20u
-#define ACPI_RSDP_V2_SIZE 36u
-#define ACPI_RSDP_MAX 4096u
-#define MB2_LOADER_NAME_MAX 256u
-/* Basic meminfo (spec 3.6.3): lower memory is at most 640 KiB. */
-#define MB2_LOWER_MEM_END 0xA0000ull
-#define MB2_MAX_PART_RANGES (MK_MAX_RAM_RANGES + 1)
-
-typedef unsigned long long ull;
 
 /* ---- the partition's RAM ---- */
-
-/* Main ranges in order, then the low slice; empty ranges left out. */
-static uint32_t part_ranges(const struct mk_plan_part *p, struct mk_range out[MB2_MAX_PART_RANGES])
-{
-	uint32_t n = 0, nram = p->nram < MK_MAX_RAM_RANGES ? p->nram : MK_MAX_RAM_RANGES;
-	for (uint32_t i = 0; i < nram; i++)
-		if (p->ram[i].size)
-			out[n++] = p->ram[i];
-	if (p->low.size)
-		out[n++] = p->low;
-	return n;
-}
-
-static uint64_t range_end(const struct mk_range *r)
-{
-	uint64_t end;
-	return mk_add_u64(r->base, r->size, &end) ? end : UINT64_MAX;
-}
 
 /* True when [base, base+size) lies inside one of the partition's ranges. */
 static bool part_holds(const struct mk_plan_part *p, uint64_t base, uint64_t size)
 {
 	struct mk_range r[MB2_MAX_PART_RANGES];
-	uint32_t n = part_ranges(p, r);
+	uint32_t n = mb2_part_ranges(p, r);
 	for (uint32_t i = 0; i < n; i++)
 		if (base >= r[i].base && base - r[i].base <= r[i].size &&
 		    size <= r[i].size - (base - r[i].base))
@@ -52,22 +22,22 @@ static bool part_holds(const struct mk_plan_part *p, uint64_t base, uint64_t siz
 	return false;
 }
 
-static void put_span(struct mk_buf *b, uint64_t base, uint64_t size)
+void mb2_put_span(struct mk_buf *b, uint64_t base, uint64_t size)
 {
 	mk_buf_printf(b, "0x%llx-0x%llx", (ull)base, (ull)(base + size - (size ? 1 : 0)));
 }
 
-static void put_part_ram(struct mk_buf *b, const struct mk_plan_part *p)
+void mb2_put_part_ram(struct mk_buf *b, const struct mk_plan_part *p)
 {
 	struct mk_range r[MB2_MAX_PART_RANGES];
-	uint32_t n = part_ranges(p, r);
+	uint32_t n = mb2_part_ranges(p, r);
 	if (!n)
 		mk_buf_puts(b, "none");
 	for (uint32_t i = 0; i < n; i++) {
 		mk_buf_puts(b, i ? ", " : "");
 		if (p->low.size && i == n - 1)
 			mk_buf_puts(b, "low ");
-		put_span(b, r[i].base, r[i].size);
+		mb2_put_span(b, r[i].base, r[i].size);
 	}
 }
 
@@ -79,9 +49,9 @@ static uint32_t err_outside(struct mk_diags *d, const char *what, uint64_t base,
 	struct mk_buf b;
 	mk_buf_init(&b, msg, sizeof(msg));
 	mk_buf_printf(&b, "%s wants physical ", what);
-	put_span(&b, base, size);
+	mb2_put_span(&b, base, size);
 	mk_buf_puts(&b, " but the partition's RAM is ");
-	put_part_ram(&b, p);
+	mb2_put_part_ram(&b, p);
 	mk_buf_printf(&b, " (hint: set memory_base = 0x%llx)",
 		      (ull)mk_align_down(image_start, MK_PAGE_SIZE));
 	diag_error(d, MB2_NO_POS, "%s", msg);
@@ -95,11 +65,6 @@ static uint32_t rd32(const uint8_t *p)
 	uint32_t v;
 	mk_memcpy(&v, p, sizeof(v));
 	return v;
-}
-
-static uint64_t align_tag(uint64_t v)
-{
-	return (v + MB2_TAG_ALIGN - 1) & ~(uint64_t)(MB2_TAG_ALIGN - 1);
 }
 
 struct mb2_search {
@@ -192,7 +157,7 @@ struct mb2_tags {
 	uint32_t acpi_required;
 };
 
-static const char *const mbi_tag_names[] = {
+static const char *const mb2_tag_names[] = {
 	"end", "command line", "boot loader name", "module", "basic memory info",
 	"BIOS boot device", "memory map", "VBE info", "framebuffer info", "ELF sections",
 	"APM table", "EFI32 system table", "EFI64 system table", "SMBIOS tables",
@@ -201,9 +166,9 @@ static const char *const mbi_tag_names[] = {
 	"load base address",
 };
 
-static const char *mbi_tag_name(uint32_t type)
+const char *mb2_tag_name(uint32_t type)
 {
-	return type < MK_ARRAY_SIZE(mbi_tag_names) ? mbi_tag_names[type] : "unknown";
+	return type < MK_ARRAY_SIZE(mb2_tag_names) ? mb2_tag_names[type] : "unknown";
 }
 
 /* Spec 3.1.4: a required request mkboot cannot fulfil must stop the boot. */
@@ -234,7 +199,7 @@ static uint32_t check_info_request(const uint8_t *tag, struct mb2_header_tag t,
 				break;
 			diag_error(d, MB2_NO_POS,
 				   "kernel requires multiboot2 information tag %u (%s), which mkboot does not provide",
-				   type, mbi_tag_name(type));
+				   type, mb2_tag_name(type));
 			return 1;
 		}
 	}
@@ -354,7 +319,7 @@ static uint32_t parse_tags(const uint8_t *image, uint64_t off, uint32_t hlen, st
 		}
 		if (handle_tag(image + pos, t, out, d))
 			return 1;
-		pos += align_tag(t.size);
+		pos += mb2_align_tag(t.size);
 	}
 }
 
@@ -599,7 +564,7 @@ static uint32_t choose_base(const struct mk_plan_part *p, const struct mb2_htag_
 {
 	struct mk_range rs[MB2_MAX_PART_RANGES];
 	uint64_t align = r->align ? r->align : 1, limit = r->max_addr;
-	uint32_t n = part_ranges(p, rs), main_n = n - (p->low.size ? 1 : 0);
+	uint32_t n = mb2_part_ranges(p, rs), main_n = n - (p->low.size ? 1 : 0);
 	bool found = false;
 	if (!mk_is_pow2(align)) {
 		diag_error(d, MB2_NO_POS, "relocatable tag: align 0x%llx is not a power of two", (ull)align);
@@ -607,7 +572,7 @@ static uint32_t choose_base(const struct mk_plan_part *p, const struct mb2_htag_
 	}
 	for (uint32_t i = 0; i < n && !(found && i >= main_n); i++) {
 		uint64_t lo = rs[i].base > r->min_addr ? rs[i].base : r->min_addr;
-		uint64_t hi = range_end(&rs[i]) < limit ? range_end(&rs[i]) : limit;
+		uint64_t hi = mb2_range_end(&rs[i]) < limit ? mb2_range_end(&rs[i]) : limit;
 		uint64_t first, last;
 		if (hi < size || !mk_align_up(lo, align, &first))
 			continue;
@@ -629,7 +594,7 @@ static uint32_t choose_base(const struct mk_plan_part *p, const struct mb2_htag_
 		mk_buf_printf(&b, "relocatable kernel of 0x%llx bytes (align 0x%llx) fits nowhere in ",
 			      (ull)size, (ull)align);
 		mk_buf_printf(&b, "0x%x-0x%x of the partition's RAM ", r->min_addr, r->max_addr);
-		put_part_ram(&b, p);
+		mb2_put_part_ram(&b, p);
 		diag_error(d, MB2_NO_POS, "%s", msg);
 		return 1;
 	}
@@ -725,293 +690,5 @@ uint32_t mb2_load(const uint8_t *image, uint64_t len, const struct mk_plan_part 
 	out->format = lay.format;
 	out->relocatable = tags.has_reloc;
 	out->acpi_required = tags.acpi_required;
-	return 0;
-}
-
-/* ---- the boot information (spec 3.6) ---- */
-
-/*
- * The MBI is emitted twice by the same code: first with buf NULL to measure
- * it, then into its zeroed place.  total_size is exact by construction.
- */
-struct mbi_writer {
-	uint8_t *buf;
-	uint64_t off;
-	uint64_t tag; /* offset of the tag being written */
-};
-
-static void mbi_put(struct mbi_writer *w, const void *src, uint64_t n)
-{
-	if (w->buf)
-		mk_memcpy(w->buf + w->off, src, n);
-	w->off += n;
-}
-
-/* Spec 3.6.1: every tag starts 8-byte aligned; padding stays zero. */
-static void mbi_begin(struct mbi_writer *w, uint32_t type)
-{
-	struct mb2_tag t = { type, 0 };
-	w->off = align_tag(w->off);
-	w->tag = w->off;
-	mbi_put(w, &t, sizeof(t));
-}
-
-static void mbi_end(struct mbi_writer *w)
-{
-	uint32_t size = (uint32_t)(w->off - w->tag);
-	if (w->buf)
-		mk_memcpy(w->buf + w->tag + offsetof(struct mb2_tag, size), &size, sizeof(size));
-	w->off = align_tag(w->off);
-}
-
-static void mbi_string(struct mbi_writer *w, uint32_t type, const char *s, uint64_t len)
-{
-	mbi_begin(w, type);
-	mbi_put(w, s, len);
-	mbi_put(w, "", 1);
-	mbi_end(w);
-}
-
-/* What goes into the MBI besides the caller's input, checked and computed once. */
-struct mbi_content {
-	const struct mb2_info_input *in;
-	const char *cmdline, *loader, *name; /* the input's, NULL replaced */
-	uint64_t cmdline_len, loader_len;
-	uint32_t mem_lower, mem_upper;
-	struct mb2_mmap_entry mmap[MB2_MAX_PART_RANGES + 1];
-	uint32_t nmmap;
-	uint32_t acpi_tag, acpi_len; /* 0: no ACPI tag */
-	struct mkboot_info info;
-};
-
-static void mbi_emit(struct mbi_writer *w, const struct mbi_content *c)
-{
-	const struct mb2_info_input *in = c->in;
-	struct mb2_info_header h = { 0, 0 };
-	uint32_t entry_size = sizeof(struct mb2_mmap_entry), entry_version = 0;
-	uint32_t load_base = (uint32_t)in->kernel->phys_start, total;
-	mbi_put(w, &h, sizeof(h));
-	mbi_string(w, MB2_TAG_CMDLINE, c->cmdline, c->cmdline_len);
-	mbi_string(w, MB2_TAG_LOADER_NAME, c->loader, c->loader_len);
-	mbi_begin(w, MB2_TAG_BASIC_MEMINFO);
-	mbi_put(w, &c->mem_lower, sizeof(c->mem_lower));
-	mbi_put(w, &c->mem_upper, sizeof(c->mem_upper));
-	mbi_end(w);
-	mbi_begin(w, MB2_TAG_MMAP);
-	mbi_put(w, &entry_size, sizeof(entry_size));
-	mbi_put(w, &entry_version, sizeof(entry_version));
-	mbi_put(w, c->mmap, (uint64_t)c->nmmap * sizeof(c->mmap[0]));
-	mbi_end(w);
-	mbi_begin(w, MB2_TAG_LOAD_BASE_ADDR);
-	mbi_put(w, &load_base, sizeof(load_base));
-	mbi_end(w);
-	if (c->acpi_tag) {
-		mbi_begin(w, c->acpi_tag);
-		mbi_put(w, in->rsdp, c->acpi_len);
-		mbi_end(w);
-	}
-	mbi_begin(w, MB2_TAG_MKBOOT);
-	mbi_put(w, &c->info, sizeof(c->info));
-	for (uint32_t i = 0; i < c->info.nram; i++) {
-		struct mkboot_range r = { in->part->ram[i].base, in->part->ram[i].size };
-		mbi_put(w, &r, sizeof(r));
-	}
-	mbi_put(w, in->cpus, (uint64_t)c->info.ncpus * sizeof(uint32_t));
-	mbi_end(w);
-	mbi_begin(w, MB2_TAG_END);
-	mbi_end(w);
-	total = (uint32_t)w->off;
-	if (w->buf)
-		mk_memcpy(w->buf + offsetof(struct mb2_info_header, total_size), &total, sizeof(total));
-}
-
-/* Bytes of RAM contiguous from `from`, across adjacent ranges (spec 3.6.3). */
-static uint64_t ram_run(const struct mk_plan_part *p, uint64_t from)
-{
-	struct mk_range r[MB2_MAX_PART_RANGES];
-	uint32_t n = part_ranges(p, r);
-	uint64_t cur = from;
-	bool grew = true;
-	while (grew) {
-		grew = false;
-		for (uint32_t i = 0; i < n; i++) {
-			if (cur >= r[i].base && cur - r[i].base < r[i].size) {
-				cur = range_end(&r[i]);
-				grew = true;
-			}
-		}
-	}
-	return cur - from;
-}
-
-static void mbi_meminfo(const struct mk_plan_part *p, struct mbi_content *c)
-{
-	uint64_t lower = ram_run(p, 0), upper = ram_run(p, MK_ONE_MIB) >> 10;
-	c->mem_lower = (uint32_t)((lower < MB2_LOWER_MEM_END ? lower : MB2_LOWER_MEM_END) >> 10);
-	c->mem_upper = upper < UINT32_MAX ? (uint32_t)upper : UINT32_MAX;
-}
-
-/* Spec 3.6.8: the partition's RAM available, the shared region reserved, by address. */
-static void mbi_mmap(const struct mb2_info_input *in, struct mbi_content *c)
-{
-	struct mk_range r[MB2_MAX_PART_RANGES];
-	uint32_t n = part_ranges(in->part, r);
-	c->nmmap = 0;
-	for (uint32_t i = 0; i < n; i++)
-		c->mmap[c->nmmap++] = (struct mb2_mmap_entry){ r[i].base, r[i].size, MB2_MMAP_AVAILABLE, 0 };
-	if (in->shared.size)
-		c->mmap[c->nmmap++] = (struct mb2_mmap_entry){ in->shared.base, in->shared.size,
-							       MB2_MMAP_RESERVED, 0 };
-	for (uint32_t i = 1; i < c->nmmap; i++) {
-		struct mb2_mmap_entry e = c->mmap[i];
-		uint32_t j = i;
-		for (; j > 0 && c->mmap[j - 1].base_addr > e.base_addr; j--)
-			c->mmap[j] = c->mmap[j - 1];
-		c->mmap[j] = e;
-	}
-}
-
-static void mbi_info(const struct mb2_info_input *in, const char *name, struct mkboot_info *info)
-{
-	const struct mk_plan_part *p = in->part;
-	mk_memset(info, 0, sizeof(*info));
-	info->magic = MKBOOT_INFO_MAGIC;
-	info->version = MKBOOT_INFO_VERSION;
-	info->nram = p->nram < MK_MAX_RAM_RANGES ? p->nram : MK_MAX_RAM_RANGES;
-	info->ncpus = in->ncpus;
-	info->size = (uint32_t)mkboot_info_bytes(info->nram, info->ncpus);
-	info->partition_index = in->partition_index;
-	info->partition_count = in->partition_count;
-	info->boot_apic_id = in->boot_apic_id;
-	info->flags = in->flags;
-	mk_strlcpy(info->name, name, sizeof(info->name));
-	info->shared_phys = in->shared.base;
-	info->shared_size = in->shared.size;
-	info->low_base = p->low.base;
-	info->low_size = p->low.size;
-	info->tsc_khz = in->tsc_khz;
-	info->ipi_vector = in->ipi_vector;
-}
-
-/* The optional ACPI tag, and whether the kernel's required request is met. */
-static uint32_t mbi_acpi(const struct mb2_info_input *in, struct mbi_content *c, struct mk_diags *d)
-{
-	uint32_t need = in->rsdp_revision < 2 ? ACPI_RSDP_V1_SIZE : ACPI_RSDP_V2_SIZE;
-	if (!in->rsdp) {
-		if (!in->kernel->acpi_required)
-			return 0;
-		diag_error(d, MB2_NO_POS,
-			   "kernel requires multiboot2 information tag %u (%s), but the partition has no ACPI tables",
-			   in->kernel->acpi_required, mbi_tag_name(in->kernel->acpi_required));
-		return 1;
-	}
-	if (in->rsdp_len < need || in->rsdp_len > ACPI_RSDP_MAX) {
-		diag_error(d, MB2_NO_POS, "RSDP copy of %u bytes does not fit revision %u", in->rsdp_len,
-			   in->rsdp_revision);
-		return 1;
-	}
-	c->acpi_tag = in->rsdp_revision < 2 ? MB2_TAG_ACPI_OLD : MB2_TAG_ACPI_NEW;
-	c->acpi_len = in->rsdp_revision < 2 ? ACPI_RSDP_V1_SIZE : in->rsdp_len;
-	return 0;
-}
-
-/* Checks the caller's input and fills everything but the placement. */
-static uint32_t mbi_prepare(const struct mb2_info_input *in, struct mbi_content *c,
-			    struct mk_diags *d)
-{
-	struct mk_range r[MB2_MAX_PART_RANGES];
-	uint32_t n = part_ranges(in->part, r);
-	mk_memset(c, 0, sizeof(*c));
-	c->in = in;
-	c->cmdline = in->cmdline ? in->cmdline : "";
-	c->loader = in->loader_name ? in->loader_name : MB2_LOADER_NAME;
-	c->name = in->name ? in->name : "";
-	c->cmdline_len = mk_strnlen(c->cmdline, MK_CMDLINE_MAX);
-	c->loader_len = mk_strnlen(c->loader, MB2_LOADER_NAME_MAX);
-	if (c->cmdline_len >= MK_CMDLINE_MAX || c->loader_len >= MB2_LOADER_NAME_MAX ||
-	    mk_strnlen(c->name, MKBOOT_NAME_MAX) >= MKBOOT_NAME_MAX) {
-		diag_error(d, MB2_NO_POS, "command line, boot loader name or partition name is too long");
-		return 1;
-	}
-	if (!in->cpus || !in->ncpus || in->ncpus > MK_MAX_CPUS) {
-		diag_error(d, MB2_NO_POS, "partition has %u CPUs (1..%u expected)", in->ncpus, MK_MAX_CPUS);
-		return 1;
-	}
-	for (uint32_t i = 0; i < n; i++) {
-		if (mk_ranges_overlap(r[i].base, r[i].size, in->shared.base, in->shared.size)) {
-			diag_error(d, MB2_NO_POS, "shared region 0x%llx+0x%llx overlaps the partition's RAM",
-				   (ull)in->shared.base, (ull)in->shared.size);
-			return 1;
-		}
-	}
-	if (mbi_acpi(in, c, d))
-		return 1;
-	mbi_meminfo(in->part, c);
-	mbi_mmap(in, c);
-	mbi_info(in, c->name, &c->info);
-	return 0;
-}
-
-/* Page aligned, after `from` in r, below 4 GiB, clear of the kernel. */
-static bool mbi_fit(const struct mk_range *r, uint64_t from, uint64_t size,
-		    const struct mb2_loaded *k, uint64_t *at)
-{
-	uint64_t start, end, limit = range_end(r) < MB2_ADDR_LIMIT ? range_end(r) : MB2_ADDR_LIMIT;
-	if (!mk_align_up(from > r->base ? from : r->base, MK_PAGE_SIZE, &start))
-		return false;
-	if (mk_ranges_overlap(start, size, k->phys_start, k->phys_end - k->phys_start) &&
-	    !mk_align_up(k->phys_end, MK_PAGE_SIZE, &start))
-		return false;
-	if (!mk_add_u64(start, size, &end) || end > limit)
-		return false;
-	*at = start;
-	return true;
-}
-
-/* The placement rule of mb2.h. */
-static uint32_t mbi_place(const struct mk_plan_part *p, const struct mb2_loaded *k, uint64_t size,
-			  uint64_t *at, struct mk_diags *d)
-{
-	struct mk_range r[MB2_MAX_PART_RANGES];
-	uint32_t n = part_ranges(p, r);
-	char msg[DIAG_MSG_MAX];
-	struct mk_buf b;
-	for (uint32_t i = 0; i < n; i++)
-		if (k->phys_end > r[i].base && k->phys_end <= range_end(&r[i]) &&
-		    mbi_fit(&r[i], k->phys_end, size, k, at))
-			return 0;
-	for (uint32_t i = 0; i < n; i++)
-		if (mbi_fit(&r[i], 0, size, k, at))
-			return 0;
-	mk_buf_init(&b, msg, sizeof(msg));
-	mk_buf_printf(&b, "no room below 4 GiB for the 0x%llx-byte multiboot2 information beside the kernel at ",
-		      (ull)size);
-	put_span(&b, k->phys_start, k->phys_end - k->phys_start);
-	mk_buf_puts(&b, " in the partition's RAM ");
-	put_part_ram(&b, p);
-	diag_error(d, MB2_NO_POS, "%s", msg);
-	return 1;
-}
-
-uint32_t mb2_build_info(const struct mb2_info_input *in, const struct mk_phys *pm,
-			uint64_t *mbi_phys, struct mk_diags *d)
-{
-	struct mbi_content c;
-	struct mbi_writer w = { 0 };
-	uint64_t size;
-	if (mbi_prepare(in, &c, d))
-		return 1;
-	mbi_emit(&w, &c);
-	size = w.off;
-	if (mbi_place(in->part, in->kernel, size, mbi_phys, d))
-		return 1;
-	w = (struct mbi_writer){ phys_ptr(pm, *mbi_phys, size), 0, 0 };
-	if (!w.buf) {
-		diag_error(d, MB2_NO_POS, "no memory window covers 0x%llx+0x%llx (internal error)",
-			   (ull)*mbi_phys, (ull)size);
-		return 1;
-	}
-	mk_memset(w.buf, 0, size);
-	mbi_emit(&w, &c);
 	return 0;
 }

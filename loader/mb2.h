@@ -1,8 +1,9 @@
 /*
  * Multiboot2 kernels (GNU Multiboot2 specification 2.0, i386 machine state).
  *
- * mb2_load checks a kernel image and copies it into its partition's RAM;
- * mb2_build_info then writes the partition's boot information (MBI) there.
+ * mb2_load (mb2.c) checks a kernel image and copies it into its partition's
+ * RAM; mb2_build_info (mb2_info.c) then writes the partition's boot
+ * information (MBI) there.
  * Both run before ExitBootServices, so every problem with an image is an
  * error the user reads while the firmware can still show it.
  *
@@ -31,7 +32,8 @@
  * MBI (spec 3.6): cmdline (1), boot loader name (2), basic meminfo (4),
  * memory map (6: the partition's RAM available, the shared region reserved,
  * nothing else), load base address (21), ACPI old/new RSDP (14/15) when
- * given, and MB2_TAG_MKBOOT carrying struct mkboot_info.
+ * given, and MB2_TAG_MKBOOT carrying the mkboot_info payload written by
+ * bootinfo_write (the same bytes a Linux kernel gets in setup_data).
  *
  * MBI placement: page aligned, below 4 GiB, never over the kernel.  First
  * choice: the first page after the kernel's end, in the RAM range holding the
@@ -41,6 +43,7 @@
 #ifndef MKBOOT_MB2_H
 #define MKBOOT_MB2_H
 
+#include "bootinfo.h"
 #include "diag.h"
 #include "mb2_abi.h"
 #include "physmem.h"
@@ -86,19 +89,10 @@ uint32_t mb2_load(const uint8_t *image, uint64_t len, const struct mk_plan_part 
 /* Everything a partition's MBI says. */
 struct mb2_info_input {
 	const char *cmdline;     /* NUL-terminated, < MK_CMDLINE_MAX bytes; NULL: empty */
-	const char *loader_name; /* usually MB2_LOADER_NAME */
-	const struct mk_plan_part *part;
-	struct mk_range shared;  /* the mailbox region: reserved in the memory map */
-	/* struct mkboot_info fields */
-	uint32_t partition_index;
-	uint32_t partition_count;
-	const char *name;        /* < MKBOOT_NAME_MAX bytes */
-	uint32_t boot_apic_id;
-	uint32_t flags;          /* MKBOOT_INFO_F_* */
-	uint32_t ipi_vector;
-	uint64_t tsc_khz;
-	const uint32_t *cpus;    /* the partition's APIC IDs */
-	uint32_t ncpus;          /* 1 .. MK_MAX_CPUS */
+	const char *loader_name; /* usually MB2_LOADER_NAME; NULL: MB2_LOADER_NAME */
+	/* The MB2_TAG_MKBOOT payload.  Its part and shared also give the memory
+	 * map: the partition's RAM available, the shared region reserved. */
+	struct bootinfo_input info;
 	/* Optional copy of the partition's RSDP (NULL: no ACPI tags).  Revision 0
 	 * gives tag 14 with the 20-byte ACPI 1.0 RSDP; revision >= 2 gives tag 15
 	 * with all rsdp_len (>= 36) bytes.  Either satisfies a request for 14/15. */

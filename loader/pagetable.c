@@ -1,3 +1,7 @@
+/*
+ * Identity page tables (pagetable.h): one PML4, then the PDPTs, then one PD
+ * per GiB, laid out back to back in that order.
+ */
 #include "pagetable.h"
 
 /* SDM Vol.3 4.5: 4-level paging entry bits. */
@@ -9,6 +13,8 @@
 #define PAGE_2M (2ull << 20)
 #define PML4_SPAN (512ull * GIB) /* one PDPT maps 512 GiB */
 #define LIMIT_MAX (PT_ENTRIES * PML4_SPAN)
+/* SDM Vol.3 4.1.4: MAXPHYADDR is at most 52; entry bits 51:12 hold the address. */
+#define PT_PHYS_LIMIT (1ull << 52)
 
 static uint64_t gib_count(uint64_t limit)
 {
@@ -27,7 +33,10 @@ uint64_t pagetable_identity_size(uint64_t limit)
 bool pagetable_build_identity(void *buf, uint64_t buf_phys, uint64_t cap, uint64_t limit, uint64_t *cr3)
 {
 	uint64_t size = pagetable_identity_size(limit), end;
-	if (!size || size > cap || (buf_phys & (MK_PAGE_SIZE - 1)) || !mk_add_u64(buf_phys, size, &end))
+	/* The tables' own addresses go into entries: they must fit bits 51:12. */
+	if (!size || size > cap || (buf_phys & (MK_PAGE_SIZE - 1)) ||
+	    ((uintptr_t)buf & (sizeof(uint64_t) - 1)) || !mk_add_u64(buf_phys, size, &end) ||
+	    end > PT_PHYS_LIMIT)
 		return false;
 	uint64_t npd = gib_count(limit);
 	uint64_t npdpt = (npd + PT_ENTRIES - 1) / PT_ENTRIES;
@@ -40,6 +49,7 @@ bool pagetable_build_identity(void *buf, uint64_t buf_phys, uint64_t cap, uint64
 	mk_memset(buf, 0, size);
 	for (uint64_t i = 0; i < npdpt; i++)
 		pml4[i] = (pdpt_phys + i * MK_PAGE_SIZE) | PTE_PRESENT | PTE_WRITE;
+	/* The PDPTs are contiguous, so pdpt[g] is entry g % 512 of PDPT g / 512. */
 	for (uint64_t g = 0; g < npd; g++) {
 		pdpt[g] = (pd_phys + g * MK_PAGE_SIZE) | PTE_PRESENT | PTE_WRITE;
 		for (uint64_t j = 0; j < PT_ENTRIES; j++)

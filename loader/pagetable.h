@@ -10,11 +10,16 @@
 
 #include "lib.h"
 
-/* Bytes of tables needed; 0 when limit is beyond 4-level paging (256 TiB). */
+/*
+ * Bytes of tables needed: one PML4, one PDPT per 512 GiB and one PD per GiB.
+ * 0 when limit is 0 or beyond 4-level paging (256 TiB).
+ */
 uint64_t pagetable_identity_size(uint64_t limit);
 /*
- * Writes the tables into `buf` (cap bytes, 4 KiB aligned), which the CPU will
- * see at physical `buf_phys`; *cr3 gets the PML4's physical address.
+ * Writes the tables into `buf` (cap bytes), which the CPU will see at
+ * physical `buf_phys`; *cr3 gets the PML4's physical address.  False, with
+ * nothing written, when the size is 0 or above cap, buf_phys is not 4 KiB
+ * aligned, buf is not 8-byte aligned, or the tables would end above 2^52.
  */
 bool pagetable_build_identity(void *buf, uint64_t buf_phys, uint64_t cap, uint64_t limit, uint64_t *cr3);
 

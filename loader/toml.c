@@ -267,6 +267,21 @@ static bool parse_escape(struct parser *p, bool report, bool *full)
 	return false;
 }
 
+/* Past the closing quotes of a multi-line string, so its lines are not read as statements. */
+static void skip_multiline_string(struct parser *p, int quote)
+{
+	p->off += 3;
+	while (peek(p) >= 0 &&
+	       !(peek(p) == quote && peek_at(p, 1) == quote && peek_at(p, 2) == quote)) {
+		if (at_line_end(p))
+			take_newline(p);
+		else
+			p->off++;
+	}
+	if (peek(p) >= 0)
+		p->off += 3;
+}
+
 /* A basic "..." or literal '...' string at the cursor, decoded into the scratch. */
 static bool parse_string(struct parser *p, struct toml_value *v)
 {
@@ -276,6 +291,7 @@ static bool parse_string(struct parser *p, struct toml_value *v)
 	v->pos = pos_here(p);
 	if (peek_at(p, 1) == quote && peek_at(p, 2) == quote) {
 		syntax_error(p, v->pos, "multi-line strings are not supported");
+		skip_multiline_string(p, quote);
 		return false;
 	}
 	p->off++;

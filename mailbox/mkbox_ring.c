@@ -42,7 +42,7 @@ static uint32_t slots_for(const struct mkbox *mb, uint32_t len)
 #endif
 #endif
 
-/* From here REP MOVSB (fast strings, SDM Vol.1 7.3.9.3) beats a word loop's setup-free start. */
+/* REP MOVSB pays a start-up cost (fast strings, SDM Vol.1 7.3.9.3); from here on it wins. */
 #define MKBOX_REP_MOVSB_MIN 256
 
 /*
@@ -59,7 +59,7 @@ static void copy_bytes(void *dst, const void *src, size_t n)
 #if defined(__x86_64__)
 	if (n >= MKBOX_REP_MOVSB_MIN) {
 #ifdef MKBOX_ASAN
-		/* ASan cannot see into the asm: touching both ends checks the whole range. */
+		/* ASan cannot see into the asm: touching both ends catches a range off either end. */
 		(void)*(volatile const uint8_t *)s;
 		(void)*(volatile const uint8_t *)(s + n - 1);
 		(void)*(volatile uint8_t *)d;

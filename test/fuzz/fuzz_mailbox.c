@@ -30,8 +30,8 @@ static uint8_t *region_alloc(size_t size)
 static void exercise(struct mkbox *mb, uint32_t peer, uint8_t *buf, uint32_t cap, uint32_t len)
 {
 	struct mkbox_waiter w = {.spin = 1, .timeout = 3};
-	uint32_t got = 0, st;
-	uint64_t beat;
+	uint32_t got = 0, st = 0;
+	uint64_t beat = 0;
 
 	mkbox_send(mb, peer, buf, len);
 	mkbox_ring_needed(mb, peer);

@@ -29,9 +29,14 @@ static uint32_t rd32(const uint8_t *p)
 	return v;
 }
 
-/* Bounds-checked walk; the MBI must be well formed and hold the mkboot tag. */
-static void walk_mbi(const uint8_t *mbi, uint64_t avail, const struct mb2_loaded *k)
+/*
+ * Bounds-checked walk; the MBI must be well formed and hold the mkboot tag,
+ * whose payload is exactly what bootinfo_write gives for the same input.
+ */
+static void walk_mbi(const uint8_t *mbi, uint64_t avail, const struct mb2_info_input *in)
 {
+	const struct mb2_loaded *k = in->kernel;
+	static uint8_t want[8192];
 	uint32_t total, pos = 8;
 	bool mkboot = false;
 	require(avail >= 16);
@@ -48,6 +53,8 @@ static void walk_mbi(const uint8_t *mbi, uint64_t avail, const struct mb2_loaded
 			require(size >= 8 + sizeof(info));
 			memcpy(&info, mbi + pos + 8, sizeof(info));
 			require(size == 8 + mkboot_info_bytes(info.nram, info.ncpus) && info.size == size - 8);
+			require(bootinfo_write(&in->info, want, sizeof(want)) &&
+				memcmp(want, mbi + pos + 8, info.size) == 0);
 			mkboot = true;
 		}
 		if (type == MB2_TAG_END) {
@@ -86,12 +93,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 	struct mb2_info_input in = {
 		.cmdline = "console=ttyS0",
 		.loader_name = MB2_LOADER_NAME,
-		.part = &part,
-		.shared = { 0x3F000000, 0x200000 },
-		.partition_count = 2,
-		.name = "fuzz",
-		.cpus = cpus,
-		.ncpus = 2,
+		.info = {
+			.partition_count = 2,
+			.name = "fuzz",
+			.part = &part,
+			.shared = { 0x3F000000, 0x200000 },
+			.cpus = cpus,
+			.ncpus = 2,
+		},
 		.rsdp = (len & 1) ? rsdp : NULL,
 		.rsdp_len = sizeof(rsdp),
 		.rsdp_revision = (len & 2) ? 2 : 0,
@@ -106,6 +115,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 	uint32_t total = rd32(p);
 	require(phys_ptr(&pm, mbi, total) == p);
 	require(!mk_ranges_overlap(mbi, total, k.phys_start, k.phys_end - k.phys_start));
-	walk_mbi(p, total, &k);
+	walk_mbi(p, total, &in);
 	return 0;
 }

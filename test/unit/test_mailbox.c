@@ -74,8 +74,10 @@ static void test_layout(void)
 	CHECK_EQ(bytes, 7); /* untouched on error */
 
 	mk_buf_init(&why, text, sizeof(text));
-	CHECK_EQ(mkbox_layout_check(22, 64, 64, 2 * MiB, &why), MKBOX_OK);
+	CHECK_EQ(mkbox_layout_check(22, 64, 64, 2 * MiB, &why), MKBOX_OK); /* the most in 2M */
 	CHECK_STR(text, "");
+	CHECK_EQ(mkbox_layout_check(23, 64, 64, 2 * MiB, &why), MKBOX_NO_SPACE);
+	mk_buf_init(&why, text, sizeof(text));
 	CHECK_EQ(mkbox_layout_check(32, 64, 64, 2 * MiB, &why), MKBOX_NO_SPACE);
 	CHECK_STR(text, "shared_memory 2M is too small: 32 partitions with mailbox_slots 64 and "
 			"mailbox_message_size 64 need 4268160 bytes (992 rings of 4288 bytes)");

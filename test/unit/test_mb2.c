@@ -813,17 +813,19 @@ static struct mb2_info_input info_input(const struct mb2_loaded *k)
 	return (struct mb2_info_input){
 		.cmdline = "console=ttyS1 quiet",
 		.loader_name = MB2_LOADER_NAME,
-		.part = &part,
-		.shared = { 0x3F000000, 0x200000 },
-		.partition_index = 1,
-		.partition_count = 3,
-		.name = "rt",
-		.boot_apic_id = 2,
-		.flags = MKBOOT_INFO_F_OWNS_PLATFORM,
-		.ipi_vector = 0xEB,
-		.tsc_khz = 2000000,
-		.cpus = cpus,
-		.ncpus = 3,
+		.info = {
+			.partition_index = 1,
+			.partition_count = 3,
+			.name = "rt",
+			.boot_apic_id = 2,
+			.flags = MKBOOT_INFO_F_OWNS_PLATFORM,
+			.ipi_vector = 0xEB,
+			.tsc_khz = 2000000,
+			.part = &part,
+			.shared = { 0x3F000000, 0x200000 },
+			.cpus = cpus,
+			.ncpus = 3,
+		},
 		.kernel = k,
 	};
 }
@@ -1022,7 +1024,7 @@ static void test_mbi_meminfo(void)
 	part.nram = 3;
 	part.low = (struct mk_range){ 0, 0x9F000 };
 	struct mb2_info_input in = info_input(&k);
-	in.shared = (struct mk_range){ 0x3000000, 0x200000 };
+	in.info.shared = (struct mk_range){ 0x3000000, 0x200000 };
 	in.cmdline = NULL;
 	CHECK_EQ(mb2_build_info(&in, &pm2, &mbi, &diags), 0);
 	CHECK_EQ(mbi, 0x180000);
@@ -1072,13 +1074,13 @@ static void test_mbi_errors(void)
 	CHECK_EQ(mb2_build_info(&in, &pm, &mbi, &diags), 0);
 
 	in = info_input(&k);
-	in.ncpus = 0;
+	in.info.ncpus = 0;
 	diag_init(&diags, "kernel.elf");
 	CHECK_EQ(mb2_build_info(&in, &pm, &mbi, &diags), 1);
 	CHECK_STR(diags.items[0].msg, "partition has 0 CPUs (1..256 expected)");
 
 	in = info_input(&k);
-	in.shared = (struct mk_range){ RAM_BASE + RAM_SIZE - 0x1000, 0x200000 };
+	in.info.shared = (struct mk_range){ RAM_BASE + RAM_SIZE - 0x1000, 0x200000 };
 	diag_init(&diags, "kernel.elf");
 	CHECK_EQ(mb2_build_info(&in, &pm, &mbi, &diags), 1);
 	CHECK_STR(diags.items[0].msg, "shared region 0x1fff000+0x200000 overlaps the partition's RAM");

@@ -176,6 +176,9 @@ static void test_unsupported(void)
 	CHECK_ERRORS("a = { x = 1 }", "1:5: inline tables are not supported");
 	CHECK_ERRORS("a = \"\"\"x\"\"\"", "1:5: multi-line strings are not supported");
 	CHECK_ERRORS("a = '''x'''", "1:5: multi-line strings are not supported");
+	CHECK_ERRORS("a = \"\"\"x\ny = 1\n\"\"\" # end\nb = 1",
+		     "1:5: multi-line strings are not supported");
+	CHECK_STR(items_out, "a@1:1 = invalid@1:5\nb@4:1 = 1@4:5");
 	CHECK_ERRORS("a.b = 1", "1:1: dotted keys are not supported");
 	CHECK_ERRORS("[a.b]", "1:2: dotted table names like [a.b] are not supported");
 	CHECK_ERRORS("[[ a.b ]]", "1:4: dotted table names like [a.b] are not supported");

@@ -2,6 +2,9 @@
  * mkboot, the host-side command.  `mkboot check FILE` runs the same parser and
  * schema checks as mkboot.efi, so a config can be validated before a reboot.
  * Exit status: 0 valid, 1 invalid, 2 usage.
+ *
+ * Inside a partition, `mkboot status|send|recv|state|heartbeat` use the shared
+ * mailbox region (tool.h, cmd_mailbox.c).  Exit status: 0 ok, 1 failed, 2 usage.
  */
 #include <limits.h>
 #include <stdio.h>
@@ -11,13 +14,14 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "tool.h"
 
 #define CONFIG_MAX_BYTES (256u << 10)
 
 static int usage(void)
 {
-	fprintf(stderr, "usage: mkboot check FILE\n"
-			"  check FILE   validate a partitions.toml (exit 0 valid, 1 invalid)\n");
+	fprintf(stderr, "usage: mkboot check FILE\n");
+	mailbox_usage(stderr);
 	return 2;
 }
 
@@ -126,7 +130,19 @@ static int cmd_check(const char *path)
 
 int main(int argc, char **argv)
 {
+	static const struct tool_env env = {
+		.cmdline_path = "/proc/cmdline",
+		.cpuinfo_path = "/proc/cpuinfo",
+		.devmem_path = "/dev/mem",
+	};
+	struct tool_env e = env;
+
 	if (argc == 3 && strcmp(argv[1], "check") == 0)
 		return cmd_check(argv[2]);
+	if (argc >= 2 && mailbox_is_command(argv[1])) {
+		e.out = stdout;
+		e.err = stderr;
+		return mailbox_main(&e, argc - 1, argv + 1);
+	}
 	return usage();
 }

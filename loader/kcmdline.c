@@ -1,0 +1,57 @@
+#include "kcmdline.h"
+
+bool kcmdline_has(const char *line, const char *key)
+{
+	size_t klen = mk_strlen(key);
+	const char *p = line;
+	while (*p) {
+		while (*p == ' ')
+			p++;
+		const char *w = p;
+		while (*p && *p != ' ')
+			p++;
+		if ((size_t)(p - w) >= klen && mk_memcmp(w, key, klen) == 0 &&
+		    (w[klen] == '=' || w + klen == p))
+			return true;
+	}
+	return false;
+}
+
+static void add_word(struct mk_buf *b, const char *user, const char *key, const char *fmt, uint64_t v)
+{
+	if (kcmdline_has(user, key))
+		return;
+	if (b->len)
+		mk_buf_putc(b, ' ');
+	mk_buf_printf(b, fmt, (unsigned long)v);
+}
+
+bool kcmdline_build(const struct kcmdline_input *in, char *out, size_t cap)
+{
+	struct mk_buf b;
+	const char *user = in->user ? in->user : "";
+	mk_buf_init(&b, out, cap);
+	mk_buf_puts(&b, user);
+	while (b.len && b.data[b.len - 1] == ' ')
+		b.data[--b.len] = 0;
+	if (!in->is_linux) {
+		add_word(&b, user, "mkboot.info", "mkboot.info=0x%lx", in->shared_phys);
+		return !b.truncated;
+	}
+	if (in->tsc_khz)
+		add_word(&b, user, "tsc_early_khz", "tsc_early_khz=%lu", in->tsc_khz);
+	/* The shared DSDT may describe hot-pluggable CPUs (_MAT): leave no slots for them. */
+	add_word(&b, user, "nr_cpus", "nr_cpus=%lu", in->ncpus);
+	if (!in->owns_platform) {
+		/* No PCI device is ours: keep off the shared config space. */
+		add_word(&b, user, "pci", "pci=off", 0);
+		/* No HPET or PM timer to check the TSC against. */
+		add_word(&b, user, "tsc", "tsc=reliable", 0);
+	}
+	add_word(&b, user, "mkboot.info", "mkboot.info=0x%lx", in->shared_phys);
+	if (!kcmdline_has(user, "mkboot.name"))
+		mk_buf_printf(&b, " mkboot.name=%s", in->name);
+	/* Linux param parsing lets the last word win: this one must. */
+	mk_buf_puts(&b, " no_ipi_broadcast=1");
+	return !b.truncated;
+}

@@ -1,0 +1,50 @@
+/*
+ * Shared between the multiboot2 loader's files (mb2.c: the header, its tags
+ * and loading the image; mb2_info.c: the boot information).  Not a public API.
+ */
+#ifndef MKBOOT_MB2_INTERNAL_H
+#define MKBOOT_MB2_INTERNAL_H
+
+#include "mb2.h"
+
+/* A kernel image has no line or column: diagnostics name only the file. */
+#define MB2_NO_POS ((struct mk_pos){ 0, 0 })
+/* The main RAM ranges and the low slice. */
+#define MB2_MAX_PART_RANGES (MK_MAX_RAM_RANGES + 1)
+
+typedef unsigned long long ull; /* for %llx */
+
+/* Main ranges in order, then the low slice; empty ranges left out. */
+static inline uint32_t mb2_part_ranges(const struct mk_plan_part *p,
+				       struct mk_range out[MB2_MAX_PART_RANGES])
+{
+	uint32_t n = 0, nram = p->nram < MK_MAX_RAM_RANGES ? p->nram : MK_MAX_RAM_RANGES;
+	for (uint32_t i = 0; i < nram; i++)
+		if (p->ram[i].size)
+			out[n++] = p->ram[i];
+	if (p->low.size)
+		out[n++] = p->low;
+	return n;
+}
+
+/* Exclusive end of a range; UINT64_MAX when base + size would wrap. */
+static inline uint64_t mb2_range_end(const struct mk_range *r)
+{
+	uint64_t end;
+	return mk_add_u64(r->base, r->size, &end) ? end : UINT64_MAX;
+}
+
+/* Spec 3.1.3 and 3.6.1: header tags and MBI tags start 8-byte aligned. */
+static inline uint64_t mb2_align_tag(uint64_t v)
+{
+	return (v + MB2_TAG_ALIGN - 1) & ~(uint64_t)(MB2_TAG_ALIGN - 1);
+}
+
+/* "0xA-0xB", inclusive end, for diagnostics. */
+void mb2_put_span(struct mk_buf *b, uint64_t base, uint64_t size);
+/* The partition's RAM as a list of spans, the low slice marked "low"; "none" when empty. */
+void mb2_put_part_ram(struct mk_buf *b, const struct mk_plan_part *p);
+/* The spec's name of an MBI tag type, "unknown" past the known ones. */
+const char *mb2_tag_name(uint32_t type);
+
+#endif
