@@ -9,7 +9,7 @@ BUILD      := build
 CONFIG     ?= partitions.toml
 SMP        ?= 4
 MEM        ?= 1024
-TIMEOUT    ?= 60
+TIMEOUT    ?=
 KVM        ?= 0
 FUZZ_SECONDS ?= 60
 FUZZ_SHORT   ?= 8
@@ -109,7 +109,7 @@ $(BUILD)/mkboot.efi: $(BUILD)/mkboot.so
 # ---- running and testing ----
 run: deps all
 	/usr/bin/python3 tools/qemu_run.py --config $(CONFIG) --smp $(SMP) --mem $(MEM) \
-	  --timeout $(TIMEOUT) --kvm $(KVM) --show
+	  $(if $(TIMEOUT),--timeout $(TIMEOUT)) --kvm $(KVM) --interactive auto --show
 
 unit: $(UNIT_BIN) $(PROBE_UNIT_BIN)
 	@./tools/run_unit.sh $(UNIT_BIN) $(PROBE_UNIT_BIN)

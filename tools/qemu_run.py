@@ -24,6 +24,25 @@ PORTS = 4
 RETURNED = r"mkboot: .*returning to the firmware"
 ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|\x1b[()][A-Za-z0-9]|\x1b[=>c]")
 FILE_KEY = re.compile(r'^\s*(kernel|initrd)\s*=\s*"([^"]*)"', re.M)
+# Console of ttyS<n>: COM<n+1>.
+PORT_OF = {0: 1, 1: 2, 2: 3, 3: 4}
+
+
+def partition_consoles(config_text):
+    """{name: COM number} from each partition's console=ttyS<N> (ttyS0 when absent)."""
+    out = {}
+    for block in config_text.split("[[partition]]")[1:]:
+        name = re.search(r'^\s*name\s*=\s*"([^"]+)"', block, re.M)
+        if not name:
+            continue
+        m = re.search(r"console=ttyS(\d)", block)
+        out[name.group(1)] = PORT_OF.get(int(m.group(1)) if m else 0, 1)
+    return out
+
+
+def verdict_patterns(config_text):
+    """One pattern per partition: its PASS or FAIL line (probe[...] or mkinit[...])."""
+    return [r"(?m)^\w+\[%s\]: (PASS|FAIL)" % re.escape(n) for n in partition_consoles(config_text)]
 
 
 class Result:
@@ -77,7 +96,7 @@ def assemble_esp(config, esp, efi=os.path.join(BUILD, "mkboot.efi"), extra=()):
             shutil.copy(src, dst)
 
 
-def qemu_command(esp, out_dir, smp, mem, kvm):
+def qemu_command(esp, out_dir, smp, mem, kvm, interactive=False):
     vars_copy = os.path.join(out_dir, "OVMF_VARS.fd")
     shutil.copy(OVMF_VARS, vars_copy)
     cmd = ["qemu-system-x86_64", "-machine", "q35", "-smp", str(smp), "-m", str(mem),
@@ -89,47 +108,63 @@ def qemu_command(esp, out_dir, smp, mem, kvm):
            "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04",
            "-debugcon", "file:" + os.path.join(out_dir, "debugcon.log")]
     for n in range(1, PORTS + 1):
-        cmd += ["-serial", "file:" + os.path.join(out_dir, "com%d.log" % n)]
+        log = os.path.join(out_dir, "com%d.log" % n)
+        if n == 1 and interactive:
+            # The terminal is COM1; its log is kept as well.
+            cmd += ["-chardev", "stdio,id=com1,signal=off,logfile=" + log, "-serial", "chardev:com1"]
+        else:
+            cmd += ["-serial", "file:" + log]
     return cmd
 
 
-def run_esp(esp, out_dir, smp=2, mem=512, timeout=60, until=(RETURNED,), kvm=False):
+def run_esp(esp, out_dir, smp=2, mem=512, timeout=60, until=(RETURNED,), kvm=False,
+            interactive=False, until_all=()):
+    """Boots the ESP; stops on QEMU's exit, on any `until` match, once every `until_all`
+    pattern matched some console, or after `timeout` seconds (0: no limit)."""
     os.makedirs(out_dir, exist_ok=True)
     for n in range(1, PORTS + 1):
         p = os.path.join(out_dir, "com%d.log" % n)
         if os.path.exists(p):
             os.unlink(p)
     patterns = [re.compile(u) for u in until]
-    cmd = qemu_command(esp, out_dir, smp, mem, kvm)
+    all_of = [re.compile(u) for u in until_all]
+    cmd = qemu_command(esp, out_dir, smp, mem, kvm, interactive)
     with open(os.path.join(out_dir, "qemu.cmd"), "w") as f:
         f.write(" ".join(cmd) + "\n")
     start = time.monotonic()
     with open(os.path.join(out_dir, "qemu.log"), "wb") as qlog:
-        proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=qlog, stderr=qlog,
-                                start_new_session=True)
+        if interactive:
+            proc = subprocess.Popen(cmd, stderr=qlog)
+        else:
+            proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=qlog, stderr=qlog,
+                                    start_new_session=True)
         reason = "timeout"
-        while time.monotonic() - start < timeout:
+        while not timeout or time.monotonic() - start < timeout:
             if proc.poll() is not None:
                 reason = "exit"
                 break
-            if patterns and any(p.search(read_console(os.path.join(out_dir, "com%d.log" % n)))
-                                for p in patterns for n in range(1, PORTS + 1)):
+            texts = [read_console(os.path.join(out_dir, "com%d.log" % n)) for n in range(1, PORTS + 1)]
+            if (patterns and any(p.search(t) for p in patterns for t in texts)) or \
+               (all_of and all(any(p.search(t) for t in texts) for p in all_of)):
                 time.sleep(0.3)  # let the rest of the line reach the file
                 reason = "until"
                 break
             time.sleep(0.2)
         if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGKILL)
+            if interactive:
+                proc.kill()
+            else:
+                os.killpg(proc.pid, signal.SIGKILL)
             proc.wait()
     code = proc.returncode if reason == "exit" else None
     return Result(out_dir, code, reason, time.monotonic() - start)
 
 
 def run_config(config, out_dir, smp=2, mem=512, timeout=60, until=(RETURNED,), kvm=False,
-               extra=()):
+               extra=(), until_all=()):
     esp = os.path.join(out_dir, "esp")
     assemble_esp(config, esp, extra=extra)
-    return run_esp(esp, out_dir, smp, mem, timeout, until, kvm)
+    return run_esp(esp, out_dir, smp, mem, timeout, until, kvm, until_all=until_all)
 
 
 def main():
@@ -138,27 +173,40 @@ def main():
     ap.add_argument("--out", default=os.path.join(BUILD, "run"))
     ap.add_argument("--smp", type=int, default=4)
     ap.add_argument("--mem", type=int, default=1024)
-    ap.add_argument("--timeout", type=int, default=60)
+    ap.add_argument("--timeout", type=int, default=None,
+                    help="seconds (default 60; interactive: no limit); 0 = no limit")
     ap.add_argument("--kvm", type=int, default=0)
+    ap.add_argument("--interactive", choices=("auto", "yes", "no"), default="no",
+                    help="COM1 on this terminal (auto: when stdin is a terminal)")
     ap.add_argument("--until", action="append", default=None,
-                    help="stop when a console prints a match (default: mkboot returning)")
+                    help="stop when a console prints a match (default: mkboot returning, or "
+                         "every partition's PASS/FAIL line)")
     ap.add_argument("--show", action="store_true", help="print each console afterwards")
     args = ap.parse_args()
+    interactive = args.interactive == "yes" or (args.interactive == "auto" and sys.stdin.isatty())
+    timeout = args.timeout if args.timeout is not None else (0 if interactive else 60)
     esp = os.path.join(BUILD, "esp") if args.out == os.path.join(BUILD, "run") else \
         os.path.join(args.out, "esp")
     assemble_esp(args.config, esp)
-    print("mkboot: booting %s in QEMU (%d CPUs, %d MiB, timeout %d s); consoles in %s"
-          % (args.config, args.smp, args.mem, args.timeout, args.out), flush=True)
-    res = run_esp(esp, args.out, args.smp, args.mem, args.timeout,
-                  args.until if args.until is not None else (RETURNED,), bool(args.kvm))
+    with open(args.config, "rb") as f:
+        config_text = f.read().decode("utf-8", "replace")
+    until = args.until if args.until is not None else (RETURNED,)
+    until_all = () if args.until is not None or interactive else verdict_patterns(config_text)
+    print("mkboot: booting %s in QEMU (%d CPUs, %d MiB, %s); consoles in %s%s"
+          % (args.config, args.smp, args.mem, "timeout %d s" % timeout if timeout else "no timeout",
+             args.out, "; COM1 is this terminal (quit: Ctrl-A X)" if interactive else ""),
+          flush=True)
+    res = run_esp(esp, args.out, args.smp, args.mem, timeout, until, bool(args.kvm),
+                  interactive=interactive, until_all=until_all)
     if args.show:
-        for n in range(1, PORTS + 1):
+        for n in range(1 if not interactive else 2, PORTS + 1):
             text = res.console(n)
             if text.strip():
                 print("===== COM%d (%s) =====" % (n, os.path.join(args.out, "com%d.log" % n)))
                 print(text.rstrip())
     how = {"exit": "QEMU exited with code %s" % res.exit_code,
-           "until": "stopped after the expected line", "timeout": "timed out"}[res.reason]
+           "until": "every partition reported, or the expected line appeared",
+           "timeout": "timed out"}[res.reason]
     print("mkboot: QEMU run ended after %.1f s: %s" % (res.seconds, how))
     return 0 if res.reason != "timeout" else 1
 

@@ -11,8 +11,6 @@ CONFIGS = os.path.join(ROOT, "test", "configs")
 RUNS = os.path.join(ROOT, "build", "test-runs")
 # Where mkboot.efi finds its config on the test ESP: errors name this path.
 ESP_CONFIG = "/EFI/BOOT/partitions.toml"
-# Console of ttyS<n>: COM<n+1>.
-PORT_OF = {0: 1, 1: 2, 2: 3, 3: 4}
 # isa-debug-exit: QEMU exits with (value << 1) | 1; the probe writes 0 when all passed.
 EXIT_ALL_PASSED = 1
 
@@ -41,10 +39,4 @@ def lines(text, prefix):
 
 
 def partition_consoles(config_text):
-    """{name: COM number} from each partition's console=ttyS<N> (ttyS0 when absent)."""
-    out = {}
-    for block in config_text.split("[[partition]]")[1:]:
-        name = re.search(r'^\s*name\s*=\s*"([^"]+)"', block, re.M).group(1)
-        m = re.search(r"console=ttyS(\d)", block)
-        out[name] = PORT_OF[int(m.group(1)) if m else 0]
-    return out
+    return qemu_run.partition_consoles(config_text)
