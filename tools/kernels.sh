@@ -56,7 +56,9 @@ if [ -z "$pkg" ]; then
 fi
 [ -n "$pkg" ] || die "cannot resolve $meta to a versioned package (is Debian's archive in sources.list?)"
 ver=$(candidate_version "$pkg")
-[ -n "$ver" ] && [ "$ver" != "(none)" ] || die "$pkg has no candidate version"
+if [ -z "$ver" ] || [ "$ver" = "(none)" ]; then
+	die "$pkg has no candidate version"
+fi
 # apt-get download names files name_version_arch.deb with ':' written as %3a.
 deb="$cache/${pkg}_$(echo "$ver" | sed 's/:/%3a/g')_amd64.deb"
 
@@ -84,7 +86,9 @@ trap 'rm -rf "$tmp"' EXIT
 dpkg-deb --fsys-tarfile "$deb" | tar -x -C "$tmp" --wildcards './boot/vmlinuz-*' ||
 	die "no ./boot/vmlinuz-* in $deb"
 set -- "$tmp"/boot/vmlinuz-*
-[ $# = 1 ] && [ -f "$1" ] || die "expected one ./boot/vmlinuz-* in $deb, found $#"
+if [ $# != 1 ] || [ ! -f "$1" ]; then
+	die "expected one ./boot/vmlinuz-* in $deb, found $#"
+fi
 mkdir -p "$(dirname "$out")"
 cp "$1" "$out.tmp"
 mv -f "$out.tmp" "$out"

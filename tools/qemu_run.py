@@ -46,8 +46,9 @@ def verdict_patterns(config_text):
 
 
 class Result:
-    def __init__(self, out_dir, exit_code, reason, seconds):
+    def __init__(self, out_dir, exit_code, reason, seconds, seen=None):
         self.out_dir = out_dir
+        self.seen = seen or {}      # until_all pattern -> seconds when first seen
         self.exit_code = exit_code  # QEMU's, None when mkboot's runner stopped it
         self.reason = reason        # "exit", "until", "timeout"
         self.seconds = seconds
@@ -139,13 +140,17 @@ def run_esp(esp, out_dir, smp=2, mem=512, timeout=60, until=(RETURNED,), kvm=Fal
             proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=qlog, stderr=qlog,
                                     start_new_session=True)
         reason = "timeout"
+        seen = {}
         while not timeout or time.monotonic() - start < timeout:
             if proc.poll() is not None:
                 reason = "exit"
                 break
             texts = [read_console(os.path.join(out_dir, "com%d.log" % n)) for n in range(1, PORTS + 1)]
+            for p in all_of:
+                if p.pattern not in seen and any(p.search(t) for t in texts):
+                    seen[p.pattern] = time.monotonic() - start
             if (patterns and any(p.search(t) for p in patterns for t in texts)) or \
-               (all_of and all(any(p.search(t) for t in texts) for p in all_of)):
+               (all_of and len(seen) == len(all_of)):
                 time.sleep(0.3)  # let the rest of the line reach the file
                 reason = "until"
                 break
@@ -157,7 +162,7 @@ def run_esp(esp, out_dir, smp=2, mem=512, timeout=60, until=(RETURNED,), kvm=Fal
                 os.killpg(proc.pid, signal.SIGKILL)
             proc.wait()
     code = proc.returncode if reason == "exit" else None
-    return Result(out_dir, code, reason, time.monotonic() - start)
+    return Result(out_dir, code, reason, time.monotonic() - start, seen)
 
 
 def run_config(config, out_dir, smp=2, mem=512, timeout=60, until=(RETURNED,), kvm=False,

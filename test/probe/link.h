@@ -75,15 +75,16 @@ struct link {
 
 void link_init(struct link *l, struct mkbox *mb, const struct link_config *cfg);
 
-/* Reads every peer's state word and settles roles that the states decide. */
-void link_refresh(struct link *l);
 /* Takes what every readable peer sent (answers pings, checks streams); returns how many. */
 uint32_t link_poll(struct link *l);
 /* Sends what is due (hellos, streams, pings) while rings have room, rings once per peer. */
 uint32_t link_pump(struct link *l);
 
-/* One step of every wait: refresh, poll, pump; halts when nothing moved. */
-void link_step(struct link *l, uint64_t until);
+/*
+ * One step of every wait, never halting: read the peers' states, poll,
+ * settle roles (README.md: who is a probe), pump.  Returns messages moved.
+ */
+uint32_t link_step(struct link *l);
 
 /* Conditions for link_wait. */
 typedef bool (*link_cond)(const struct link *l);

@@ -15,7 +15,8 @@ ESP_CONFIG = "/EFI/BOOT/partitions.toml"
 EXIT_ALL_PASSED = 1
 
 
-def boot(name, config, smp=2, mem=512, timeout=90, until=(qemu_run.RETURNED,), text=None):
+def boot(name, config, smp=2, mem=512, timeout=90, until=(qemu_run.RETURNED,), text=None,
+         until_all=()):
     """Boots `config` (a path, or `text` written to build/test-runs/<name>/partitions.toml)."""
     out = os.path.join(RUNS, name)
     os.makedirs(out, exist_ok=True)
@@ -24,7 +25,7 @@ def boot(name, config, smp=2, mem=512, timeout=90, until=(qemu_run.RETURNED,), t
         with open(config, "w") as f:
             f.write(text)
     return qemu_run.run_config(config, out, smp=smp, mem=mem, timeout=timeout, until=until,
-                               kvm=os.environ.get("KVM") == "1")
+                               kvm=os.environ.get("KVM") == "1", until_all=until_all)
 
 
 def expected_errors(config_path):

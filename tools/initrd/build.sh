@@ -35,9 +35,12 @@ done
 strip -o "$root/bin/mkboot" "$mkboot" 2>/dev/null || cp "$mkboot" "$root/bin/mkboot"
 cp "$here/init" "$root/init"
 chmod 755 "$root/init" "$root/bin/mkboot" "$root/bin/busybox"
-# The kernel opens /dev/console for init before any devtmpfs is mounted;
-# without the node (non-root builds) init reopens it after mounting devtmpfs.
-mknod "$root/dev/console" c 5 1 2>/dev/null || echo "initrd: note: no /dev/console node (not root)"
+# The kernel opens /dev/console for init before any devtmpfs is mounted, and ash
+# opens /dev/null for every background job.  Without the nodes (a non-root
+# build) init still works: it reopens the console after mounting devtmpfs.
+if ! mknod "$root/dev/console" c 5 1 2>/dev/null || ! mknod "$root/dev/null" c 1 3 2>/dev/null; then
+	echo "initrd: note: no /dev/console or /dev/null node in the archive (not root)"
+fi
 find "$root" -exec touch -h -d @0 {} +
 
 mkdir -p "$(dirname "$out")"
