@@ -5,6 +5,7 @@
 #include <efi.h>
 
 #include "acpi.h"
+#include "bootinfo.h"
 #include "config.h"
 #include "esp.h"
 #include "plan.h"
@@ -50,6 +51,8 @@ bool part_acpi_build(struct boot_state *s, uint32_t i, struct mk_diags *d);
 bool load_linux(struct boot_state *s, uint32_t i, struct mk_diags *d);
 /* Identity windows over a partition's RAM: on firmware, physical == virtual. */
 void launch_part_windows(const struct mk_plan_part *pp, struct mk_phys *pm);
+/* Partition i's mkboot_info fields. */
+void launch_bootinfo(const struct boot_state *s, uint32_t i, struct bootinfo_input *bi);
 /* MKBOOT_INFO_F_* for partition i. */
 uint32_t launch_part_flags(const struct mk_plan *p, uint32_t i);
 /* Takes pages below 4 GiB that no partition owns; freed by launch on failure. */

@@ -102,6 +102,25 @@ uint32_t launch_part_flags(const struct mk_plan *p, uint32_t i)
 	       (i == p->platform_part ? MKBOOT_INFO_F_OWNS_PLATFORM : 0);
 }
 
+void launch_bootinfo(const struct boot_state *s, uint32_t i, struct bootinfo_input *bi)
+{
+	const struct mk_partition_cfg *pc = &s->cfg.part[i];
+	const struct mk_plan_part *pp = &s->plan.part[i];
+	*bi = (struct bootinfo_input){
+		.partition_index = i,
+		.partition_count = s->plan.nparts,
+		.name = pc->name,
+		.boot_apic_id = pp->boot_apic_id,
+		.flags = launch_part_flags(&s->plan, i),
+		.ipi_vector = pc->ipi_vector,
+		.tsc_khz = s->tsc_khz,
+		.part = pp,
+		.shared = s->plan.shared,
+		.cpus = pc->cpus,
+		.ncpus = pc->ncpus,
+	};
+}
+
 static bool load_mb2(struct boot_state *s, uint32_t i, struct mk_diags *d)
 {
 	const struct mk_partition_cfg *pc = &s->cfg.part[i];
@@ -116,21 +135,15 @@ static bool load_mb2(struct boot_state *s, uint32_t i, struct mk_diags *d)
 	struct mb2_info_input in = {
 		.cmdline = pc->cmdline,
 		.loader_name = MB2_LOADER_NAME,
-		.info = {
-			.partition_index = i,
-			.partition_count = s->plan.nparts,
-			.name = pc->name,
-			.boot_apic_id = pp->boot_apic_id,
-			.flags = launch_part_flags(&s->plan, i),
-			.ipi_vector = pc->ipi_vector,
-			.tsc_khz = s->tsc_khz,
-			.part = pp,
-			.shared = s->plan.shared,
-			.cpus = pc->cpus,
-			.ncpus = pc->ncpus,
-		},
 		.kernel = &k,
 	};
+	launch_bootinfo(s, i, &in.info);
+	if (lp->rsdp) {
+		/* The partition's own tables: the probe checks its MADT against its CPUs. */
+		in.rsdp = (const uint8_t *)(uintptr_t)lp->rsdp;
+		in.rsdp_len = ACPI_RSDP_V2_SIZE;
+		in.rsdp_revision = ACPI_RSDP_REVISION_2;
+	}
 	if (mb2_build_info(&in, &pm, &lp->arg, d))
 		return false;
 	lp->mode = TRAMP_MODE_MB2;

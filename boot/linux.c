@@ -56,21 +56,10 @@ bool load_linux(struct boot_state *s, uint32_t i, struct mk_diags *d)
 			return false;
 		}
 	}
-	struct bootinfo_input bi = {
-		.partition_index = i,
-		.partition_count = s->plan.nparts,
-		.name = pc->name,
-		.boot_apic_id = pp->boot_apic_id,
-		.flags = launch_part_flags(&s->plan, i),
-		.ipi_vector = pc->ipi_vector,
-		.tsc_khz = s->tsc_khz,
-		.part = pp,
-		.shared = s->plan.shared,
-		.cpus = pc->cpus,
-		.ncpus = pc->ncpus,
-	};
+	struct bootinfo_input bi;
+	launch_bootinfo(s, i, &bi);
 	if (!bootinfo_write(&bi, info, sizeof(info))) {
-		diag_error(d, (struct mk_pos){ 0, 0 }, "partition \"%s\": boot information too large", pc->name);
+		diag_error(d, (struct mk_pos){ 0, 0 }, "partition \"%s\": cannot describe it in its boot information", pc->name);
 		return false;
 	}
 	struct bz_input in = {

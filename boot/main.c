@@ -17,18 +17,14 @@
 #define CONFIG_NAME "partitions.toml"
 #define CONFIG_MAX_BYTES (256u << 10)
 
+static void con_line(const char *line)
+{
+	con_printf("%s\n", line);
+}
+
 void print_diags(struct mk_diags *d)
 {
-	char line[DIAG_MSG_MAX + DIAG_FILE_MAX + 48];
-	struct mk_buf b;
-	diag_sort(d);
-	for (uint32_t i = 0; i < d->count; i++) {
-		mk_buf_init(&b, line, sizeof(line));
-		diag_format(d, i, &b);
-		con_printf("%s\n", line);
-	}
-	if (d->dropped)
-		con_printf("mkboot: error: %s: %u more errors not shown\n", d->file, d->dropped);
+	diag_print(d, con_line);
 }
 
 /* Waits `seconds`, returning early on a key press. */

@@ -51,3 +51,19 @@ void diag_sort(struct mk_diags *d)
 		d->items[j] = tmp;
 	}
 }
+
+void diag_print(struct mk_diags *d, void (*put)(const char *line))
+{
+	char line[DIAG_MSG_MAX + DIAG_FILE_MAX + 48];
+	struct mk_buf b;
+	diag_sort(d);
+	for (uint32_t i = 0; i < d->count; i++) {
+		mk_buf_init(&b, line, sizeof(line));
+		diag_format(d, i, &b);
+		put(line);
+	}
+	if (d->dropped) {
+		mk_snprintf(line, sizeof(line), "mkboot: error: %s: %u more errors not shown", d->file, d->dropped);
+		put(line);
+	}
+}

@@ -41,5 +41,7 @@ static inline uint32_t diag_total(const struct mk_diags *d)
 void diag_format(const struct mk_diags *d, uint32_t i, struct mk_buf *out);
 /* Sorts the stored errors by position, so they read top to bottom. */
 void diag_sort(struct mk_diags *d);
+/* Sorts, then hands every error line (and a count of dropped ones) to `put`. */
+void diag_print(struct mk_diags *d, void (*put)(const char *line));
 
 #endif

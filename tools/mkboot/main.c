@@ -78,18 +78,9 @@ static char *read_file(const char *path, size_t *len, bool *too_big)
 	return buf;
 }
 
-static void print_diags(struct mk_diags *d)
+static void stderr_line(const char *line)
 {
-	char line[DIAG_MSG_MAX + DIAG_FILE_MAX + 48];
-	struct mk_buf b;
-	diag_sort(d);
-	for (uint32_t i = 0; i < d->count; i++) {
-		mk_buf_init(&b, line, sizeof(line));
-		diag_format(d, i, &b);
-		fprintf(stderr, "%s\n", line);
-	}
-	if (d->dropped)
-		fprintf(stderr, "mkboot: error: %s: %u more errors not shown\n", d->file, d->dropped);
+	fprintf(stderr, "%s\n", line);
 }
 
 static int cmd_check(const char *path)
@@ -120,7 +111,7 @@ static int cmd_check(const char *path)
 	if (!diag_total(&diags))
 		config_check_files(&cfg, host_stat, &l, &diags);
 	if (diag_total(&diags)) {
-		print_diags(&diags);
+		diag_print(&diags, stderr_line);
 		fprintf(stderr, "mkboot: %s: %u error(s)\n", path, diag_total(&diags));
 		return 1;
 	}
