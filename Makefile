@@ -65,11 +65,12 @@ $(BUILD)/fuzzobj/%.o: %.c
 	$(FUZZ_CC) $(FUZZ_CFLAGS:-fsanitize=fuzzer,%=-fsanitize=fuzzer-no-link,%) -MMD -MP -c $< -o $@
 
 # The host tool: static, so it also runs inside a partition's initramfs.
-$(BUILD)/mkboot: $(TOOL_SRC) $(HOST_OBJ)
+$(BUILD)/mkboot: $(TOOL_SRC) $(wildcard tools/mkboot/*.h) $(HOST_OBJ)
 	@mkdir -p $(dir $@)
 	$(HOST_CC) $(HOST_CFLAGS) -static -o $@ $(TOOL_SRC) $(HOST_OBJ)
 
-$(BUILD)/unit/%: test/unit/%.c $(ASAN_OBJ) test/unit/check.h
+# test_tool includes the tool's sources: any edit there rebuilds the tests.
+$(BUILD)/unit/%: test/unit/%.c $(ASAN_OBJ) test/unit/check.h $(TOOL_SRC) $(wildcard tools/mkboot/*.h)
 	@mkdir -p $(dir $@)
 	$(HOST_CC) $(ASAN_CFLAGS) -Itest/unit -o $@ $< $(ASAN_OBJ) -lpthread
 
@@ -119,7 +120,7 @@ fuzz-short: $(FUZZ_BIN)
 fuzz: $(FUZZ_BIN)
 	@./tools/run_fuzz.sh $(FUZZ_SECONDS) $(FUZZ_BIN)
 
-qemu-test: all probe-all
+qemu-test: all probe-all kernels
 	cd test/qemu && pytest-3 -q -p no:cacheprovider .
 
 test: deps
@@ -132,5 +133,6 @@ clean:
 	rm -rf $(BUILD)
 
 include test/probe/probe.mk
+include tools/kernels.mk
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

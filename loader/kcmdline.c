@@ -10,11 +10,25 @@ bool kcmdline_has(const char *line, const char *key)
 		const char *w = p;
 		while (*p && *p != ' ')
 			p++;
+		if (p - w == 2 && w[0] == '-' && w[1] == '-')
+			return false; /* the rest is init's */
 		if ((size_t)(p - w) >= klen && mk_memcmp(w, key, klen) == 0 &&
 		    (w[klen] == '=' || w + klen == p))
 			return true;
 	}
 	return false;
+}
+
+/* Where a standalone "--" starts (words after it go to init), or the end. */
+static size_t init_args_start(const char *line)
+{
+	size_t n = mk_strlen(line);
+	for (size_t i = 0; i < n; i++) {
+		bool starts = i == 0 || line[i - 1] == ' ';
+		if (starts && line[i] == '-' && line[i + 1] == '-' && (line[i + 2] == ' ' || !line[i + 2]))
+			return i;
+	}
+	return n;
 }
 
 static void add_word(struct mk_buf *b, const char *user, const char *key, const char *fmt, uint64_t v)
@@ -26,32 +40,47 @@ static void add_word(struct mk_buf *b, const char *user, const char *key, const 
 	mk_buf_printf(b, fmt, (unsigned long)v);
 }
 
+static void add_words(struct mk_buf *b, const struct kcmdline_input *in, const char *user)
+{
+	if (!in->is_linux) {
+		add_word(b, user, "mkboot.info", "mkboot.info=0x%lx", in->shared_phys);
+		return;
+	}
+	if (in->tsc_khz)
+		add_word(b, user, "tsc_early_khz", "tsc_early_khz=%lu", in->tsc_khz);
+	/* The shared DSDT may describe hot-pluggable CPUs (_MAT): leave no slots for them. */
+	add_word(b, user, "nr_cpus", "nr_cpus=%lu", in->ncpus);
+	if (!in->owns_platform) {
+		/* No PCI device is ours: keep off the shared config space. */
+		add_word(b, user, "pci", "pci=off", 0);
+		/* No HPET or PM timer to check the TSC against. */
+		add_word(b, user, "tsc", "tsc=reliable", 0);
+	}
+	add_word(b, user, "mkboot.info", "mkboot.info=0x%lx", in->shared_phys);
+	if (!kcmdline_has(user, "mkboot.name")) {
+		if (b->len)
+			mk_buf_putc(b, ' ');
+		mk_buf_printf(b, "mkboot.name=%s", in->name);
+	}
+	/* Linux param parsing lets the last word win: this one must. */
+	mk_buf_puts(b, " no_ipi_broadcast=1");
+}
+
 bool kcmdline_build(const struct kcmdline_input *in, char *out, size_t cap)
 {
 	struct mk_buf b;
 	const char *user = in->user ? in->user : "";
+	/* mkboot's words are kernel parameters: they go before a "--". */
+	size_t split = init_args_start(user);
 	mk_buf_init(&b, out, cap);
-	mk_buf_puts(&b, user);
+	for (size_t i = 0; i < split; i++)
+		mk_buf_putc(&b, user[i]);
 	while (b.len && b.data[b.len - 1] == ' ')
 		b.data[--b.len] = 0;
-	if (!in->is_linux) {
-		add_word(&b, user, "mkboot.info", "mkboot.info=0x%lx", in->shared_phys);
-		return !b.truncated;
+	add_words(&b, in, user);
+	if (user[split]) {
+		mk_buf_putc(&b, ' ');
+		mk_buf_puts(&b, user + split);
 	}
-	if (in->tsc_khz)
-		add_word(&b, user, "tsc_early_khz", "tsc_early_khz=%lu", in->tsc_khz);
-	/* The shared DSDT may describe hot-pluggable CPUs (_MAT): leave no slots for them. */
-	add_word(&b, user, "nr_cpus", "nr_cpus=%lu", in->ncpus);
-	if (!in->owns_platform) {
-		/* No PCI device is ours: keep off the shared config space. */
-		add_word(&b, user, "pci", "pci=off", 0);
-		/* No HPET or PM timer to check the TSC against. */
-		add_word(&b, user, "tsc", "tsc=reliable", 0);
-	}
-	add_word(&b, user, "mkboot.info", "mkboot.info=0x%lx", in->shared_phys);
-	if (!kcmdline_has(user, "mkboot.name"))
-		mk_buf_printf(&b, " mkboot.name=%s", in->name);
-	/* Linux param parsing lets the last word win: this one must. */
-	mk_buf_puts(&b, " no_ipi_broadcast=1");
 	return !b.truncated;
 }

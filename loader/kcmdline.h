@@ -22,7 +22,7 @@ struct kcmdline_input {
 
 /* Writes the final command line; false when it does not fit in cap bytes. */
 bool kcmdline_build(const struct kcmdline_input *in, char *out, size_t cap);
-/* True when `line` has a word `key` or `key=...`. */
+/* True when `line` has a kernel parameter `key` or `key=...` (before any "--"). */
 bool kcmdline_has(const char *line, const char *key);
 
 #endif

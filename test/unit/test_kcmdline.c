@@ -23,6 +23,13 @@ int main(void)
 	/* A prefix is not the key. */
 	CHECK_STR(build("pcie_aspm=off tscx", false, 0, 1024),
 		  "pcie_aspm=off tscx nr_cpus=2 pci=off tsc=reliable mkboot.info=0x3da00000 mkboot.name=rt no_ipi_broadcast=1");
+	/* Words after "--" belong to init: mkboot's go before them. */
+	CHECK_STR(build("console=ttyS0 -- single x--y", true, 0, 1024),
+		  "console=ttyS0 nr_cpus=2 mkboot.info=0x3da00000 mkboot.name=rt no_ipi_broadcast=1 -- single x--y");
+	CHECK_STR(build("-- init-arg", true, 0, 1024),
+		  "nr_cpus=2 mkboot.info=0x3da00000 mkboot.name=rt no_ipi_broadcast=1 -- init-arg");
+	CHECK_STR(build("a--b", true, 0, 1024),
+		  "a--b nr_cpus=2 mkboot.info=0x3da00000 mkboot.name=rt no_ipi_broadcast=1");
 	/* Too long for the buffer: refused, not cut. */
 	CHECK(build("console=ttyS0", true, 2000000, 40) == NULL);
 	/* Other kernels get only the shared region's address. */
@@ -34,5 +41,6 @@ int main(void)
 	CHECK(kcmdline_has("a b c", "c"));
 	CHECK(!kcmdline_has("ab=1", "b"));
 	CHECK(!kcmdline_has("", "b"));
+	CHECK(!kcmdline_has("a -- b=1", "b"));
 	return check_done("test_kcmdline");
 }
