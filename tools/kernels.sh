@@ -32,51 +32,61 @@ apt_opts=""
 
 updated=0
 apt_update() {
-	[ "$updated" = 1 ] && return 1
-	say "refreshing the package lists (apt-get update)"
-	apt-get -q update >/dev/null || die "apt-get update failed"
+	[ "$updated" = 0 ] || return 1
 	updated=1
+	say "refreshing the package lists (apt-get update)"
+	apt-get -q update >/dev/null || { say "apt-get update failed"; return 1; }
 }
 
-# The versioned package the metapackage's candidate depends on, or nothing.
-resolve_pkg() {
-	apt-cache depends "$meta" 2>/dev/null |
-		sed -n 's/^ *Depends: \(linux-image-[0-9][^ ]*-'"$flavour"'-amd64\)$/\1/p' | head -n 1
+# Sets pkg, ver and deb from the package lists: the versioned package the
+# metapackage's candidate depends on, its candidate version, its cache file.
+resolve() {
+	pkg=$(apt-cache depends "$meta" 2>/dev/null |
+		sed -n 's/^ *Depends: \(linux-image-[0-9][^ ]*-'"$flavour"'-amd64\)$/\1/p' | head -n 1)
+	[ -n "$pkg" ] || return 1
+	ver=$(apt-cache policy "$pkg" 2>/dev/null | sed -n 's/^ *Candidate: //p' | head -n 1)
+	if [ -z "$ver" ] || [ "$ver" = "(none)" ]; then
+		return 1
+	fi
+	# apt-get download names files name_version_arch.deb with ':' written as %3a.
+	deb="$cache/${pkg}_$(echo "$ver" | sed 's/:/%3a/g')_amd64.deb"
 }
 
-candidate_version() {
-	apt-cache policy "$1" 2>/dev/null | sed -n 's/^ *Candidate: //p' | head -n 1
+cached() { [ -s "$deb" ] && dpkg-deb --info "$deb" >/dev/null 2>&1; }
+
+download() {
+	cached && return 0
+	rm -f "$deb"
+	# shellcheck disable=SC2086 # apt_opts is empty or two words on purpose
+	(cd "$cache" && apt-get -q $apt_opts download "$pkg=$ver" >/dev/null) && cached
+}
+
+# Offline without package lists: the highest version of this flavour fetched before.
+newest_cached() {
+	deb=""
+	ver=""
+	for f in "$cache"/linux-image-[0-9]*-"$flavour"-amd64_*_amd64.deb; do
+		[ -f "$f" ] || continue
+		v=$(basename "$f" | cut -d_ -f2 | sed 's/%3a/:/g')
+		if [ -z "$deb" ] || dpkg --compare-versions "$v" gt "$ver"; then
+			deb=$f
+			ver=$v
+		fi
+	done
+	[ -n "$deb" ]
 }
 
 mkdir -p "$cache"
-pkg=$(resolve_pkg)
-if [ -z "$pkg" ]; then
-	apt_update || true
-	pkg=$(resolve_pkg)
-fi
-[ -n "$pkg" ] || die "cannot resolve $meta to a versioned package (is Debian's archive in sources.list?)"
-ver=$(candidate_version "$pkg")
-if [ -z "$ver" ] || [ "$ver" = "(none)" ]; then
-	die "$pkg has no candidate version"
-fi
-# apt-get download names files name_version_arch.deb with ':' written as %3a.
-deb="$cache/${pkg}_$(echo "$ver" | sed 's/:/%3a/g')_amd64.deb"
-
-if [ -s "$deb" ] && dpkg-deb --info "$deb" >/dev/null 2>&1; then
+if ! resolve && ! { apt_update && resolve; }; then
+	newest_cached || die "cannot resolve $meta to a versioned package (is Debian's archive in sources.list?)"
+	say "no package lists: using the cached $deb"
+elif cached; then
 	say "$pkg $ver (cached $deb, $(stat -c %s "$deb") bytes)"
 else
-	rm -f "$deb"
 	start=$(date +%s)
-	# shellcheck disable=SC2086 # apt_opts is empty or two words on purpose
-	if ! (cd "$cache" && apt-get -q $apt_opts download "$pkg=$ver" >/dev/null); then
-		apt_update || die "apt-get download $pkg=$ver failed"
-		ver=$(candidate_version "$pkg")
-		deb="$cache/${pkg}_$(echo "$ver" | sed 's/:/%3a/g')_amd64.deb"
-		# shellcheck disable=SC2086
-		(cd "$cache" && apt-get -q $apt_opts download "$pkg=$ver" >/dev/null) ||
-			die "apt-get download $pkg=$ver failed"
+	if ! download && ! { apt_update && resolve && download; }; then
+		die "apt-get download $pkg=$ver failed"
 	fi
-	[ -s "$deb" ] || die "apt-get download left no $deb"
 	say "$pkg $ver (downloaded $(stat -c %s "$deb") bytes in $(($(date +%s) - start)) s to $deb)"
 fi
 

@@ -16,6 +16,7 @@
 
 #include "../../tools/mkboot/cmd_args.c"
 #include "../../tools/mkboot/cmd_mailbox.c"
+#include "../../tools/mkboot/cmd_serve.c"
 #include "../../tools/mkboot/region.c"
 #include "../../tools/mkboot/session.c"
 
@@ -396,6 +397,9 @@ static void test_parsers(void)
 	CHECK_EQ(region_parse_info("mkboot.info=0x10000000000000000", &v, msg, sizeof(msg)), -1);
 	CHECK_STR(msg, "mkboot.info=0x10000000000000000 is not a hex address like mkboot.info=0x7e000000");
 	CHECK_EQ(region_parse_info("mkboot.info=0x", &v, msg, sizeof(msg)), -1);
+	CHECK(region_parse_addr("0x1000", &v) && v == 0x1000);
+	CHECK(!region_parse_addr("0x1000 mkboot.info=0x2000", &v));
+	CHECK(!region_parse_addr("4096", &v));
 	CHECK_EQ(region_parse_info("mkboot.info=0x12g4", &v, msg, sizeof(msg)), -1);
 
 	static const char text[] = "apicid: x\napicidx : 4\n apicid : 5\napicid :6\napicid : 8\n";
@@ -463,6 +467,115 @@ static void test_two_processes(void)
 	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 }
 
+static uint32_t reply(const char *ping, char *out)
+{
+	return serve_reply((const uint8_t *)ping, (uint32_t)strlen(ping), out, SERVE_PONG_MAX);
+}
+
+static void test_serve_reply(void)
+{
+	char out[SERVE_PONG_MAX];
+
+	CHECK_EQ(reply("ping 1 from linux", out), 15);
+	CHECK_STR(out, "pong 1 to linux");
+	CHECK_EQ(reply("ping 0 from a", out), 11);
+	CHECK_STR(out, "pong 0 to a");
+	CHECK_EQ(reply("ping 4294967295 from abcdefghijklmnopqrstuvwxyz01234", out), 50);
+	CHECK_STR(out, "pong 4294967295 to abcdefghijklmnopqrstuvwxyz01234");
+	CHECK_EQ(reply("ping 4294967296 from a", out), 0);
+	CHECK_EQ(reply("ping 01 from a", out), 0);
+	CHECK_EQ(reply("ping -1 from a", out), 0);
+	CHECK_EQ(reply("ping  1 from a", out), 0);
+	CHECK_EQ(reply("ping 1 from ", out), 0);
+	CHECK_EQ(reply("ping 1 from", out), 0);
+	CHECK_EQ(reply("ping 1 from a b", out), 0);
+	CHECK_EQ(reply("ping 1 from a\n", out), 0);
+	CHECK_EQ(reply("ping 1 from abcdefghijklmnopqrstuvwxyz012345", out), 0); /* 32 chars */
+	CHECK_EQ(reply("ping 1 to a", out), 0);
+	CHECK_EQ(reply("pong 1 to a", out), 0);
+	CHECK_EQ(reply("probe-hello", out), 0);
+	CHECK_EQ(reply("", out), 0);
+	CHECK_EQ(serve_reply((const uint8_t *)"ping 7 from ab", 13, out, sizeof(out)), 11);
+	CHECK_STR(out, "pong 7 to a"); /* the length given, not the NUL, ends it */
+}
+
+/* A serve process answers two peers, ignores the rest, and keeps --except's ring untouched. */
+static void test_serve(void)
+{
+	char long_msg[101];
+	int status = 0;
+	pid_t pid;
+
+	reset_image();
+	/* Before serve starts: 9 messages from linux fill the 8-slot ring and one must wait. */
+	CHECK_EQ(run("send", "--file", img, "--as", "linux", "probe", "probe-hello", NULL), 0);
+	for (int i = 1; i <= 7; i++) {
+		char word[16];
+
+		snprintf(word, sizeof(word), "%d", i);
+		CHECK_EQ(run("send", "--file", img, "--as", "linux", "probe", "ping", word, "from", "linux", NULL), 0);
+	}
+	CHECK_EQ(run("send", "--file", img, "--as", "rt", "probe", "ping 5 from rt", NULL), 0);
+	fflush(NULL);
+	pid = fork();
+	CHECK(pid >= 0);
+	if (pid == 0)
+		_exit(run("serve", "--file", img, "--as", "probe", "--wait", "1", NULL));
+	/* 7 pongs into linux's 8 slots; more pings while serve runs. */
+	CHECK_EQ(run("send", "--wait", "1", "--file", img, "--as", "linux", "probe", "ping 8 from linux", NULL), 0);
+	CHECK_EQ(run("recv", "--count", "8", "--wait", "3", "--file", img, "--as", "linux", "probe", NULL), 0);
+	CHECK_STR(R.out, "pong 1 to linux\npong 2 to linux\npong 3 to linux\npong 4 to linux\n"
+			 "pong 5 to linux\npong 6 to linux\npong 7 to linux\npong 8 to linux\n");
+	CHECK_EQ(run("recv", "--wait", "3", "--file", img, "--as", "rt", "probe", NULL), 0);
+	CHECK_STR(R.out, "pong 5 to rt\n");
+	CHECK_EQ(waitpid(pid, &status, 0), pid);
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	CHECK_EQ(run("recv", "--file", img, "--as", "linux", "probe", NULL), 1); /* nothing for the hello */
+
+	/* --except: rt's ring stays queued for another reader. */
+	CHECK_EQ(run("send", "--file", img, "--as", "rt", "probe", "ping 6 from rt", NULL), 0);
+	CHECK_EQ(run("send", "--file", img, "--as", "linux", "probe", "ping 9 from linux", NULL), 0);
+	memset(long_msg, 'p', 100); /* longer than any ping: skipped, and no pong again */
+	long_msg[100] = 0;
+	CHECK_EQ(run("send", "--file", img, "--as", "linux", "probe", long_msg, NULL), 0);
+	CHECK_EQ(run("serve", "--except", "rt", "--wait", "0.05", "--file", img, "--as", "probe", NULL), 0);
+	CHECK_EQ(run("recv", "--file", img, "--as", "linux", "probe", NULL), 0);
+	CHECK_STR(R.out, "pong 9 to linux\n");
+	CHECK_EQ(run("recv", "--file", img, "--as", "probe", "rt", NULL), 0);
+	CHECK_STR(R.out, "ping 6 from rt\n");
+	/* A PEER list: only those. */
+	CHECK_EQ(run("send", "--file", img, "--as", "rt", "probe", "ping 7 from rt", NULL), 0);
+	CHECK_EQ(run("send", "--file", img, "--as", "linux", "probe", "ping 10 from linux", NULL), 0);
+	CHECK_EQ(run("serve", "rt", "--wait", "0", "--file", img, "--as", "probe", NULL), 0);
+	CHECK_EQ(run("recv", "--file", img, "--as", "rt", "probe", NULL), 0);
+	CHECK_STR(R.out, "pong 7 to rt\n");
+	CHECK_EQ(run("recv", "--file", img, "--as", "probe", "linux", NULL), 0);
+	CHECK_STR(R.out, "ping 10 from linux\n");
+
+	CHECK_EQ(run("serve", "nobody", "--file", img, "--as", "probe", NULL), 1);
+	CHECK_STR(R.err, "mkboot: error: no partition named nobody in the region\n");
+	CHECK_EQ(run("serve", "--except", "nobody", "--file", img, "--as", "probe", NULL), 1);
+	CHECK_STR(R.err, "mkboot: error: --except nobody: no partition of that name in the region\n");
+	CHECK_EQ(run("send", "probe", "x", "--except", "rt", NULL), 2);
+	CHECK_EQ(run("serve", "linux", "--except", "linux", "--file", img, "--as", "probe", NULL), 0);
+	CHECK_STR(R.err, "");
+
+	/* A peer that breaks its ring is reported and no longer served; none left: exit 1. */
+	CHECK_EQ(run("send", "--file", img, "--as", "linux", "probe", "ping 11 from linux", NULL), 0);
+	read_image();
+	{
+		struct mkbox mb;
+
+		CHECK_EQ(mkbox_open(&mb, region, used, 1), MKBOX_OK);
+		((struct mkbox_slot_hdr *)((uint8_t *)mb.peer[0].rx + MKBOX_RING_CTRL_SIZE +
+					   (mb.peer[0].rx_tail % SLOTS) * SLOT_SIZE))->seq = 999;
+	}
+	write_file(img, region, used);
+	CHECK_EQ(run("serve", "linux", "--wait", "5", "--file", img, "--as", "probe", NULL), 1);
+	CHECK_STR(R.err, "mkboot: error: serve: linux: ring corrupted by peer\n"
+			 "mkboot: error: serve: no peer left to serve\n");
+}
+
 int main(void)
 {
 	snprintf(dir, sizeof(dir), "/tmp/test_tool.XXXXXX");
@@ -485,6 +598,8 @@ int main(void)
 	test_devmem();
 	test_usage();
 	test_two_processes();
+	test_serve_reply();
+	test_serve();
 
 	unlink(img);
 	unlink(cmdline);

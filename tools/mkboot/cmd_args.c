@@ -10,7 +10,7 @@
 
 #include "tool.h"
 
-static const char *const commands[] = { "status", "send", "recv", "state", "heartbeat" };
+static const char *const commands[] = { "status", "send", "recv", "state", "heartbeat", "serve" };
 
 void mailbox_usage(FILE *f)
 {
@@ -20,11 +20,13 @@ void mailbox_usage(FILE *f)
 		"       mkboot [OPTIONS] recv PEER [--wait SECONDS] [--count N] [--hex]\n"
 		"       mkboot [OPTIONS] state running|done|failed|panicked\n"
 		"       mkboot [OPTIONS] heartbeat\n"
+		"       mkboot [OPTIONS] serve [PEER...] [--except PEER] [--wait SECONDS]\n"
 		"  check FILE   validate a partitions.toml (exit 0 valid, 1 invalid)\n"
 		"  status       one line per partition of the shared mailbox region\n"
 		"  send         queue one message (the words joined by spaces); fails if the ring is full\n"
 		"  recv         print queued messages, one a line (--count: exactly N, else at least one)\n"
 		"  state        set this partition's state word; heartbeat: add one to its heartbeat\n"
+		"  serve        answer \"ping <i> from <name>\" with \"pong <i> to <name>\" until --wait ends\n"
 		"OPTIONS: --info 0xADDR  the region header's physical address (default: mkboot.info=\n"
 		"                        in /proc/cmdline), mapped through /dev/mem\n"
 		"         --file PATH    a region image in a file instead\n"
@@ -125,8 +127,8 @@ static int parse_option(const struct tool_env *env, int argc, char **argv, int *
 {
 	const char *opt = argv[*i];
 	const char *val = *i + 1 < argc ? argv[*i + 1] : NULL;
-	static const char *const with_value[] = { "--info", "--file", "--as", "--wait", "--count" };
-	char msg[160];
+	static const char *const with_value[] = { "--info", "--file", "--as", "--wait", "--count",
+						  "--except" };
 	bool takes_value = false;
 
 	if (strcmp(opt, "--hex") == 0) {
@@ -144,9 +146,10 @@ static int parse_option(const struct tool_env *env, int argc, char **argv, int *
 		o->file = val;
 	} else if (strcmp(opt, "--as") == 0) {
 		o->as = val;
+	} else if (strcmp(opt, "--except") == 0) {
+		o->except = val;
 	} else if (strcmp(opt, "--info") == 0) {
-		snprintf(msg, sizeof(msg), "mkboot.info=%s", val);
-		if (region_parse_info(msg, &o->info, msg, sizeof(msg)) != 1)
+		if (!region_parse_addr(val, &o->info))
 			return tool_usage_error(env, "--info %s: expected a hex address like 0x7e000000", val), -1;
 		o->have_info = true;
 	} else if (strcmp(opt, "--wait") == 0) {
@@ -194,7 +197,7 @@ int opts_parse(const struct tool_env *env, int argc, char **argv, struct opts *o
 /* Arity and which options go with which command. */
 int opts_check(const struct tool_env *env, const struct opts *o)
 {
-	bool is_send, is_recv;
+	bool is_send, is_recv, is_serve;
 	uint32_t state;
 
 	if (!o->cmd)
@@ -205,8 +208,11 @@ int opts_check(const struct tool_env *env, const struct opts *o)
 		return tool_usage_error(env, "--file and --info exclude each other");
 	is_send = strcmp(o->cmd, "send") == 0;
 	is_recv = strcmp(o->cmd, "recv") == 0;
-	if (o->have_wait && !is_send && !is_recv)
+	is_serve = strcmp(o->cmd, "serve") == 0;
+	if (o->have_wait && !is_send && !is_recv && !is_serve)
 		return tool_usage_error(env, "%s takes no --wait", o->cmd);
+	if (o->except && !is_serve)
+		return tool_usage_error(env, "%s takes no --except", o->cmd);
 	if ((o->have_count || o->hex) && !is_recv)
 		return tool_usage_error(env, "%s takes no --count or --hex", o->cmd);
 	if (is_send && o->nargs < 2)

@@ -1,5 +1,5 @@
 /*
- * The mailbox commands: status, send, recv, state, heartbeat.  Each run maps
+ * The mailbox commands: status, send, recv, state, heartbeat (serve: cmd_serve.c).  Each run maps
  * the region, opens it with the library (which validates it and resumes the
  * ring positions this partition published), does one thing and exits, so a
  * shell script can take part in the protocol one command at a time.
@@ -14,22 +14,33 @@
 
 #include "tool.h"
 
-static uint64_t now_ms(void *ctx)
+uint64_t tool_now_ms(void)
 {
 	struct timespec ts;
 
-	(void)ctx;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
-static void poll_sleep(void *ctx, bool armed)
+void tool_poll_sleep(void)
 {
 	struct timespec ts = { 0, TOOL_POLL_NS };
 
+	nanosleep(&ts, NULL);
+}
+
+/* The library's waiter hooks. */
+static uint64_t now_ms(void *ctx)
+{
+	(void)ctx;
+	return tool_now_ms();
+}
+
+static void poll_sleep(void *ctx, bool armed)
+{
 	(void)ctx;
 	(void)armed; /* never: spin is UINT32_MAX */
-	nanosleep(&ts, NULL);
+	tool_poll_sleep();
 }
 
 /* Bytes from shared memory go out escaped: a peer cannot move the cursor or split a line. */
@@ -164,7 +175,7 @@ static char *join_words(char **words, int n, size_t *len)
 static int cmd_send(struct session *s, const struct opts *o)
 {
 	int self = session_self(s), peer = self < 0 ? -1 : find_peer(s, o->args[0], self);
-	uint64_t deadline = now_ms(NULL) + o->wait_ms;
+	uint64_t deadline = tool_now_ms() + o->wait_ms;
 	size_t len = 0;
 	char *msg, wait[32];
 	int r;
@@ -181,8 +192,8 @@ static int cmd_send(struct session *s, const struct opts *o)
 	}
 	/* Full is the only state worth waiting out: the peer frees slots as it reads. */
 	while ((r = mkbox_send(&s->mb, (uint32_t)peer, msg, (uint32_t)len)) == MKBOX_FULL &&
-	       now_ms(NULL) < deadline)
-		poll_sleep(NULL, false);
+	       tool_now_ms() < deadline)
+		tool_poll_sleep();
 	free(msg);
 	if (r == MKBOX_FULL) {
 		put_wait(wait, sizeof(wait), o->wait_ms);
@@ -215,7 +226,7 @@ static int cmd_recv(struct session *s, const struct opts *o)
 	uint32_t cap = s->mb.msg_max < TOOL_MSG_MAX ? s->mb.msg_max : TOOL_MSG_MAX;
 	uint32_t want = o->have_count ? o->count : 1, got = 0, len = 0;
 	uint32_t limit = o->have_count ? o->count : s->mb.slots;
-	uint64_t deadline = now_ms(NULL) + o->wait_ms;
+	uint64_t deadline = tool_now_ms() + o->wait_ms;
 	struct mkbox_waiter w = { poll_sleep, now_ms, NULL, UINT32_MAX, 0 };
 	char wait[32];
 	uint8_t *buf;
@@ -227,7 +238,7 @@ static int cmd_recv(struct session *s, const struct opts *o)
 	if (!buf)
 		return tool_fail(s->env, "out of memory");
 	while (got < limit) {
-		uint64_t now = now_ms(NULL);
+		uint64_t now = tool_now_ms();
 
 		/* Past the messages asked for, only what is already queued. */
 		w.timeout = got >= want || now >= deadline ? 0 : deadline - now;
@@ -283,6 +294,8 @@ static int command_run(struct session *s, const struct opts *o)
 		return cmd_recv(s, o);
 	if (strcmp(o->cmd, "state") == 0)
 		return cmd_state(s, o);
+	if (strcmp(o->cmd, "serve") == 0)
+		return cmd_serve(s, o);
 	return cmd_heartbeat(s);
 }
 

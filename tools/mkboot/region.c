@@ -53,6 +53,11 @@ static bool parse_hex_u64(const char *s, size_t len, uint64_t *v)
 	return true;
 }
 
+bool region_parse_addr(const char *text, uint64_t *phys)
+{
+	return parse_hex_u64(text, strlen(text), phys);
+}
+
 static bool is_space(char c)
 {
 	return c == ' ' || c == '\t' || c == '\n' || c == '\r';

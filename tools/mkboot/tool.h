@@ -7,6 +7,7 @@
  *   session.c      one command's view: the mapping, the opened mkbox, "self"
  *   cmd_args.c     options and usage
  *   cmd_mailbox.c  the commands: status, send, recv, state, heartbeat
+ *   cmd_serve.c    serve: answer pings from other partitions
  *
  * None has a main(): test/unit/test_tool.c includes them and runs the
  * commands against region images in files.
@@ -36,6 +37,9 @@
 #define TOOL_WAIT_MAX_MS 1000000000ull /* --wait <= 1e6 s: poll counts stay < 2^32 */
 #define TOOL_COUNT_MAX 1000000u
 #define TOOL_CMDLINE_MAX 65536
+/* "ping 4294967295 from <31 chars>" is 52 bytes, its pong 50 and a NUL. */
+#define SERVE_PING_MAX 64u
+#define SERVE_PONG_MAX 64u
 
 /* Where the tool looks: the real paths, or a test's files. */
 struct tool_env {
@@ -62,6 +66,8 @@ struct region_map {
  * 1 found, 0 absent, -1 present but not a hex number (msg says why).
  */
 int region_parse_info(const char *cmdline, uint64_t *phys, char *msg, size_t cap);
+/* "0x" and 1..16 hex digits, nothing else (what --info takes). */
+bool region_parse_addr(const char *text, uint64_t *phys);
 /* The first "apicid" in /proc/cpuinfo text: 1 found, 0 not found. */
 int region_parse_apic_id(FILE *cpuinfo, uint32_t *apic_id);
 /*
@@ -83,6 +89,7 @@ struct opts {
 	int nargs;
 	const char *file;
 	const char *as;
+	const char *except; /* serve --except PEER */
 	uint64_t info;
 	bool have_info;
 	uint64_t wait_ms;
@@ -135,5 +142,19 @@ void session_close(struct session *s);
 
 /* Runs one command: argv[0] is the command or a leading option. Returns TOOL_EXIT_*. */
 int mailbox_main(const struct tool_env *env, int argc, char **argv);
+/* Monotonic milliseconds; one poll interval (TOOL_POLL_NS) of sleep. */
+uint64_t tool_now_ms(void);
+void tool_poll_sleep(void);
+
+/* ---- cmd_serve.c ---- */
+
+/*
+ * The pong for a ping: "ping <i> from <name>" (i decimal without leading
+ * zeros, <= UINT32_MAX; name 1..31 printable non-space bytes) gives
+ * "pong <i> to <name>" in out and its length; anything else gives 0.
+ */
+uint32_t serve_reply(const uint8_t *msg, uint32_t len, char *out, size_t cap);
+/* Answers pings from the PEER list (default all) minus --except, until --wait ends. */
+int cmd_serve(struct session *s, const struct opts *o);
 
 #endif
