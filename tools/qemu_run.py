@@ -42,7 +42,8 @@ def partition_consoles(config_text):
 
 def verdict_patterns(config_text):
     """One pattern per partition: its PASS or FAIL line (probe[...] or mkinit[...])."""
-    return [r"(?m)^\w+\[%s\]: (PASS|FAIL)" % re.escape(n) for n in partition_consoles(config_text)]
+    return [r"(?m)^(\[\s*\d+\.\d+\] )?\w+\[%s\]: (PASS|FAIL)" % re.escape(n)
+            for n in partition_consoles(config_text)]
 
 
 class Result:

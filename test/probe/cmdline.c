@@ -2,6 +2,8 @@
 
 #include <stddef.h>
 
+#include "lib.h"
+
 static const uint16_t com_ports[] = { PROBE_COM1, PROBE_COM2, PROBE_COM3, PROBE_COM4 };
 
 /* True when the word [w, w + len) starts with `key`; *val gets the rest. */
@@ -33,6 +35,25 @@ static bool parse_dec(const char *s, size_t len, uint32_t *out)
 	return true;
 }
 
+/*
+ * A partition name (1..31 characters).  A longer one is cut and marked with
+ * "...", which no partition is called, so the probe reports it by name.
+ */
+static void parse_name(const char *val, size_t vlen, char *out)
+{
+	static const char cut[] = "...";
+	size_t keep = vlen < PROBE_PEER_NAME_MAX ? vlen : PROBE_PEER_NAME_MAX - sizeof(cut);
+	mk_memcpy(out, val, keep);
+	if (keep < vlen)
+		mk_memcpy(out + keep, cut, sizeof(cut) - 1);
+	out[keep < vlen ? keep + sizeof(cut) - 1 : keep] = 0;
+}
+
+static bool parse_flag(const char *val, size_t vlen)
+{
+	return vlen == 1 && val[0] == '1';
+}
+
 static void parse_word(const char *w, size_t len, struct probe_cmdline *out)
 {
 	const char *val;
@@ -51,7 +72,19 @@ static void parse_word(const char *w, size_t len, struct probe_cmdline *out)
 		if (parse_dec(val, vlen, &n) && n >= 1 && n <= PROBE_WAIT_MAX_S)
 			out->wait_s = n;
 	} else if (word_key(w, len, "probe.corrupt=", &val, &vlen)) {
-		out->corrupt = vlen == 1 && val[0] == '1';
+		out->corrupt = parse_flag(val, vlen);
+	} else if (word_key(w, len, "probe.corrupt_mailbox=", &val, &vlen)) {
+		out->corrupt_mailbox = parse_flag(val, vlen);
+	} else if (word_key(w, len, "probe.messages=", &val, &vlen)) {
+		if (parse_dec(val, vlen, &n) && n <= PROBE_MESSAGES_MAX)
+			out->messages = n;
+	} else if (word_key(w, len, "probe.exit=", &val, &vlen)) {
+		if (vlen == 1 && (val[0] == '0' || val[0] == '1'))
+			out->exit = val[0] == '1';
+	} else if (word_key(w, len, "probe.bench=", &val, &vlen)) {
+		parse_name(val, vlen, out->bench);
+	} else if (word_key(w, len, "probe.ping=", &val, &vlen)) {
+		parse_name(val, vlen, out->ping);
 	}
 }
 
@@ -61,6 +94,11 @@ void cmdline_parse(const char *s, struct probe_cmdline *out)
 	out->console_index = -1;
 	out->wait_s = PROBE_WAIT_DEFAULT_S;
 	out->corrupt = false;
+	out->messages = PROBE_MESSAGES_DEFAULT;
+	out->corrupt_mailbox = false;
+	out->exit = true;
+	out->bench[0] = 0;
+	out->ping[0] = 0;
 	if (!s)
 		return;
 	while (*s) {

@@ -160,21 +160,30 @@ long_mode:
 	hlt
 	jmp	.halt
 
-; Exception stubs, PROBE_ISR_STUB_SIZE bytes apart (trap.c points the IDT at
-; them): push a zero where the CPU pushes no error code (SDM Vol.3 6.13), then
-; the vector, and hand the frame to probe_trap.
+; IDT stubs, PROBE_ISR_STUB_SIZE bytes apart (trap.c points the IDT at them):
+; push a zero where the CPU pushes no error code (SDM Vol.3 6.13), then the
+; vector.  Exceptions hand the frame to probe_trap, which never returns;
+; interrupts call probe_irq(vector) with the caller-saved registers saved and
+; return with IRETQ.
 global probe_isr_stubs
 extern probe_trap
+extern probe_irq
 	align	PROBE_ISR_STUB_SIZE, db 0xCC
 probe_isr_stubs:
 %assign vec 0
-%rep PROBE_ISR_COUNT
+%rep PROBE_IDT_VECTORS
 	times probe_isr_stubs + vec * PROBE_ISR_STUB_SIZE - $ db 0xCC
+%if vec >= PROBE_ISR_COUNT
+	push	0
+	push	vec
+	jmp	irq_common
+%else
 %if vec != 8 && vec != 10 && vec != 11 && vec != 12 && vec != 13 && vec != 14 && vec != 17 && vec != 21 && vec != 29 && vec != 30
 	push	0
 %endif
 	push	vec
 	jmp	isr_common
+%endif
 %assign vec vec + 1
 %endrep
 isr_common:
@@ -182,6 +191,37 @@ isr_common:
 	and	rsp, -16
 	call	probe_trap		; does not return
 	jmp	long_mode.halt
+
+; The SysV caller-saved registers are all C may clobber; RBX (callee-saved)
+; keeps the unaligned RSP across the call.  The C side uses no SSE.
+irq_common:
+	push	rax
+	push	rcx
+	push	rdx
+	push	rsi
+	push	rdi
+	push	r8
+	push	r9
+	push	r10
+	push	r11
+	push	rbx
+	mov	rdi, [rsp + 10 * 8]	; the vector the stub pushed
+	mov	rbx, rsp
+	and	rsp, -16
+	call	probe_irq
+	mov	rsp, rbx
+	pop	rbx
+	pop	r11
+	pop	r10
+	pop	r9
+	pop	r8
+	pop	rdi
+	pop	rsi
+	pop	rdx
+	pop	rcx
+	pop	rax
+	add	rsp, 16			; vector and error code
+	iretq
 
 	align	8, db 0
 gdt:					; SDM Vol.3 3.4.5, same selectors as the trampoline

@@ -20,8 +20,12 @@
 #define PROBE_BOOT_PT_PAGES 6
 #define PROBE_BOOT_MAP_LIMIT 0x100000000
 
-/* Exception stubs: 32 vectors, one stub every PROBE_ISR_STUB_SIZE bytes. */
+/*
+ * IDT stubs, one every PROBE_ISR_STUB_SIZE bytes for all 256 vectors: the
+ * first PROBE_ISR_COUNT are exceptions (SDM Vol.3 6.3.1), the rest interrupts.
+ */
 #define PROBE_ISR_COUNT 32
+#define PROBE_IDT_VECTORS 256
 #define PROBE_ISR_STUB_SIZE 16
 
 #endif

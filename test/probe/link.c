@@ -38,7 +38,7 @@ void link_init(struct link *l, struct mkbox *mb, const struct link_config *cfg)
 {
 	mk_memset(l, 0, sizeof(*l));
 	l->mb = mb;
-	l->cfg = *cfg;
+	mk_memcpy(&l->cfg, cfg, sizeof(*cfg));
 	l->stream_cap = mb->msg_max < cfg->buf_size ? mb->msg_max : cfg->buf_size;
 	for (uint32_t q = 0; q < mb->nparts; q++)
 		l->peer[q].role = q == mb->self ? LINK_OTHER : LINK_UNKNOWN;
@@ -371,34 +371,35 @@ bool link_pinged(const struct link *l)
 {
 	for (uint32_t q = 0; q < l->mb->nparts; q++) {
 		const struct link_peer *p = &l->peer[q];
-		if (p->ping_count && p->pong_next < p->ping_count && !p->broken &&
-		    !link_state_stopped(p->state))
+		if (p->ping_count && p->pong_next < p->ping_count && !p->broken)
 			return false;
 	}
 	return true;
 }
 
-bool link_report(const struct link *l, uint32_t q, struct mk_buf *b)
+enum link_outcome link_status(const struct link *l, uint32_t q, struct mk_buf *b)
 {
 	const struct link_peer *p = &l->peer[q];
 	if (p->role != LINK_PROBE) {
-		mk_buf_printf(b, "not a probe (no hello), no stream; %u pings answered", p->pings);
-		if (p->error[0])
-			mk_buf_printf(b, "; %s", p->error);
-		return true; /* what a non-probe does is not the probe's verdict */
+		mk_buf_puts(b, p->error[0] ? p->error : "ok");
+		return LINK_OK; /* nothing was owed */
 	}
-	mk_buf_printf(b, "sent %u received %u ", p->tx_seq, p->rx_seq);
-	if (p->error[0])
-		mk_buf_printf(b, "FAIL: %s", p->error);
-	else if (!p->rx_end && link_state_stopped(p->state))
-		mk_buf_printf(b, "FAIL: it stopped (%s) before its stream ended",
+	if (p->error[0]) {
+		mk_buf_puts(b, p->error);
+		return LINK_FAILED;
+	}
+	if (!p->rx_end && link_state_stopped(p->state)) {
+		mk_buf_printf(b, "it stopped (%s) before its stream ended",
 			      p->state == MKBOX_STATE_FAILED ? "FAILED" : "PANICKED");
-	else if (!p->rx_end || !p->tx_end)
-		mk_buf_printf(b, "FAIL: stream not finished (our end %s, its end %s)",
+		return LINK_CUT;
+	}
+	if (!p->rx_end || !p->tx_end) {
+		mk_buf_printf(b, "stream not finished (our end %s, its end %s)",
 			      p->tx_end ? "sent" : "not sent", p->rx_end ? "arrived" : "missing");
-	else
-		mk_buf_puts(b, "ok");
-	return !p->error[0] && p->rx_end && p->tx_end;
+		return LINK_FAILED;
+	}
+	mk_buf_puts(b, "ok");
+	return LINK_OK;
 }
 
 int link_take(struct link *l, const struct mkbox_waiter *w, const struct msg_hdr **h, uint32_t *len)
@@ -413,7 +414,8 @@ int link_take(struct link *l, const struct mkbox_waiter *w, const struct msg_hdr
 		return MKBOX_OK;
 	}
 	for (;;) {
-		int r = mkbox_recv_wait(l->mb, q, l->cfg.rx, l->cfg.buf_size, len, w);
+		int r = w ? mkbox_recv_wait(l->mb, q, l->cfg.rx, l->cfg.buf_size, len, w)
+			  : mkbox_recv(l->mb, q, l->cfg.rx, l->cfg.buf_size, len);
 		if (r != MKBOX_OK)
 			return r;
 		*h = msg_binary(l->cfg.rx, *len);

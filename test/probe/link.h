@@ -97,11 +97,17 @@ bool link_wait(struct link *l, link_cond cond, uint64_t deadline);
 
 /* Starts "ping <i> from <self>" i = 0..count-1 to peer, one at a time. */
 void link_ping_start(struct link *l, uint32_t peer, uint32_t count);
-bool link_pinged(const struct link *l); /* every ping answered, or the peer gave up */
+bool link_pinged(const struct link *l); /* every ping answered, or the exchange broke */
 
-/* Stream outcome with peer: "sent N received N ok" or "... FAIL: reason"; true when ok. */
-bool link_report(const struct link *l, uint32_t peer, struct mk_buf *b);
-/* State names as the probe prints them. */
+/*
+ * How it went with peer, and a description in b: "ok"; CUT when a probe
+ * stopped (FAILED, PANICKED) before its stream ended, which is its failure,
+ * not ours; FAILED with what went wrong first (a message that failed its
+ * check, a broken ring, a stream not finished).  Non-probes owe nothing: OK,
+ * with their error, if any, described.
+ */
+enum link_outcome { LINK_OK, LINK_CUT, LINK_FAILED };
+enum link_outcome link_status(const struct link *l, uint32_t peer, struct mk_buf *b);
 bool link_state_stopped(uint32_t state); /* FAILED or PANICKED */
 
 /* Arms every readable peer's doorbell; true when something already waits (do not halt). */
@@ -110,9 +116,10 @@ void link_disarm(struct link *l);
 
 /*
  * bench.c: the next message from the bench peer: a parked one first, else
- * through mkbox_recv_wait with the waiter given; messages that are not bench
- * messages go to the normal handling meanwhile.  MKBOX_OK with *h pointing
- * into the rx buffer (len bytes), or the mailbox's error.
+ * through mkbox_recv_wait with the waiter given, or one mkbox_recv when w is
+ * NULL (MKBOX_EMPTY: nothing yet); messages that are not bench messages go to
+ * the normal handling meanwhile.  MKBOX_OK with *h pointing into the rx
+ * buffer (len bytes), or the mailbox's status.
  */
 int link_take(struct link *l, const struct mkbox_waiter *w, const struct msg_hdr **h,
 	      uint32_t *len);

@@ -3,9 +3,12 @@
  * Under mkboot (MB2_TAG_MKBOOT present) it is one partition among several;
  * under GRUB it is alone ("single").  Either way it reads the MBI with the
  * same code, starts its other CPUs, fills its RAM with its own pattern and
- * verifies it once every partition has filled theirs.  The last line it
- * prints is "PASS" or "FAIL: <reason>"; the partition on the boot CPU waits
- * for the others and ends QEMU (README.md: exit codes).
+ * verifies it once every probe partition has filled theirs.  Under mkboot it
+ * also exchanges checksummed streams with every other probe through the
+ * mailbox (peers.c), benchmarks it on request, and answers pings from anyone.
+ * The last line it prints is "PASS" or "FAIL: <reason>"; the partition on
+ * the boot CPU waits for the other probes and ends QEMU (README.md: exit
+ * codes).
  */
 #include "probe.h"
 
@@ -49,42 +52,62 @@ __attribute__((noreturn)) void probe_exit(bool pass)
 	cpu_halt_forever(); /* no isa-debug-exit device: stay stopped */
 }
 
-/* The boot CPU's partition: wait (bounded) until every other partition stopped. */
+/*
+ * The boot CPU's partition: wait (bounded) until every other probe stopped,
+ * serving the mailbox meanwhile.  Partitions that are not probes (no hello)
+ * are not waited for, but one that stopped FAILED or PANICKED still fails
+ * the run.  Before the mailbox is open, or while reporting an exception,
+ * every partition counts and only the state words are polled.
+ */
 static bool wait_for_peers(char *reason, size_t cap)
 {
 	struct mk_buf why;
 	mk_buf_init(&why, reason, cap);
-	uint64_t deadline = tsc_deadline_ms((uint64_t)g.cmd.wait_s * 1000);
-	while (coord_count_at_least(&g.coord, MKBOX_STATE_DONE) < g.coord.nparts && !tsc_passed(deadline)) {
-		coord_heartbeat(&g.coord);
-		tsc_delay_us(1000);
+	if (peers_ready() && !trap_active()) {
+		peers_wait_stopped(g.cmd.wait_s);
+	} else {
+		uint64_t deadline = tsc_deadline_ms((uint64_t)g.cmd.wait_s * 1000);
+		while (coord_count_at_least(&g.coord, MKBOX_STATE_DONE) < g.coord.nparts &&
+		       !tsc_passed(deadline)) {
+			coord_heartbeat(&g.coord);
+			tsc_delay_us(1000);
+		}
 	}
 	bool all = true;
 	for (uint32_t i = 0; i < g.coord.nparts; i++) {
 		char name[MKBOX_NAME_MAX + 1];
 		uint32_t s = coord_peer_state(&g.coord, i);
+		bool counted = peers_counts(i) || trap_active();
+		bool stopped = s == MKBOX_STATE_FAILED || s == MKBOX_STATE_PANICKED;
 		if (i == g.coord.self)
 			continue;
 		coord_peer_name(&g.coord, i, name, sizeof(name));
-		probe_log("partition %u (%s): %s", i, name, coord_state_name(s));
-		if (s != MKBOX_STATE_DONE && all) {
-			all = false;
-			if (s < MKBOX_STATE_DONE || s > MKBOX_STATE_PANICKED)
-				mk_buf_printf(&why, "partition %u (%s) is still %s after %u s", i, name,
-					      coord_state_name(s), g.cmd.wait_s);
-			else
-				mk_buf_printf(&why, "partition %u (%s) ended %s", i, name, coord_state_name(s));
-		}
+		probe_log("partition %u (%s): %s%s", i, name, coord_state_name(s),
+			  counted ? "" : " (not a probe: not waited for)");
+		if (!all || (counted ? s == MKBOX_STATE_DONE : !stopped))
+			continue;
+		all = false;
+		if (s < MKBOX_STATE_DONE || s > MKBOX_STATE_PANICKED)
+			mk_buf_printf(&why, "partition %u (%s) is still %s after %u s", i, name,
+				      coord_state_name(s), g.cmd.wait_s);
+		else
+			mk_buf_printf(&why, "partition %u (%s) ended %s", i, name, coord_state_name(s));
 	}
 	return all;
 }
 
+/*
+ * The verdict.  The boot CPU's partition (unless probe.exit=0) first waits
+ * for the other probes and then ends QEMU; every other probe keeps answering
+ * the mailbox after its verdict, except after an exception.
+ */
 static __attribute__((noreturn)) void finish(bool pass, const char *reason)
 {
 	char peers[PROBE_LINE_MAX];
+	bool ends = g.ends_qemu && g.cmd.exit;
 	if (g.coord_ok)
 		coord_set_state(&g.coord, pass ? MKBOX_STATE_DONE : MKBOX_STATE_FAILED);
-	if (g.ends_qemu && g.coord_ok && !wait_for_peers(peers, sizeof(peers)) && pass) {
+	if (ends && g.coord_ok && !wait_for_peers(peers, sizeof(peers)) && pass) {
 		pass = false;
 		reason = peers;
 	}
@@ -92,8 +115,10 @@ static __attribute__((noreturn)) void finish(bool pass, const char *reason)
 		probe_log("PASS");
 	else
 		probe_log("FAIL: %s", reason);
-	if (g.ends_qemu)
+	if (ends)
 		probe_exit(pass);
+	if (peers_ready() && !trap_active())
+		peers_serve_forever();
 	cpu_halt_forever();
 }
 
@@ -304,27 +329,12 @@ static void start_cpus(void)
 	probe_log("%u of %u cpus online", res.n + 1, g.nexpected);
 }
 
-/* Waits (bounded) until every partition has filled its RAM or stopped. */
+/* Waits (bounded) until every probe has filled its RAM or stopped. */
 static void wait_for_fills(void)
 {
-	uint64_t deadline = tsc_deadline_ms((uint64_t)g.cmd.wait_s * 1000);
 	coord_set_state(&g.coord, MKBOX_STATE_RUNNING);
-	while (coord_count_at_least(&g.coord, MKBOX_STATE_RUNNING) < g.coord.nparts) {
-		coord_heartbeat(&g.coord);
-		if (!tsc_passed(deadline)) {
-			tsc_delay_us(1000);
-			continue;
-		}
-		for (uint32_t i = 0; i < g.coord.nparts; i++) {
-			char name[MKBOX_NAME_MAX + 1];
-			uint32_t s = coord_peer_state(&g.coord, i);
-			coord_peer_name(&g.coord, i, name, sizeof(name));
-			if (s < MKBOX_STATE_RUNNING || s > MKBOX_STATE_PANICKED)
-				probe_fail("partition %u (%s) did not fill its RAM within %u s (state %s)", i,
-					   name, g.cmd.wait_s, coord_state_name(s));
-		}
-	}
-	probe_log("all %u partitions have filled their RAM", g.coord.nparts);
+	peers_wait_filled(g.cmd.wait_s);
+	probe_log("all probe partitions have filled their RAM");
 }
 
 static void test_memory(void)
@@ -375,8 +385,15 @@ void probe_main(uint32_t magic, uint64_t mbi)
 	check_memory_map();
 	check_boot_cpu();
 	probe_log("tsc: %llu kHz, %s", (unsigned long long)tsc_khz(), tsc_source_name(src));
+	if (g.mk)
+		peers_open(g.mk, &g.coord, &g.apic, &g.cmd); /* says hello before anything slow */
 	find_cpus();
 	start_cpus();
 	test_memory();
+	if (g.mk) {
+		peers_exchange(g.cmd.wait_s);
+		peers_bench(g.cmd.wait_s);
+		peers_ping(g.cmd.wait_s);
+	}
 	finish(true, "");
 }

@@ -119,14 +119,14 @@ static bool eat(const uint8_t *buf, uint32_t len, uint32_t *at, const char *lit)
 	return true;
 }
 
-/* 1..10 decimal digits that fit in 32 bits. */
+/* 1..10 decimal digits that fit in 32 bits, no leading zero: the pong echoes the same text. */
 static bool eat_u32(const uint8_t *buf, uint32_t len, uint32_t *at, uint32_t *out)
 {
 	uint64_t v = 0;
 	uint32_t start = *at;
 	while (*at < len && buf[*at] >= '0' && buf[*at] <= '9' && *at - start < 10)
 		v = v * 10 + (uint32_t)(buf[(*at)++] - '0');
-	if (*at == start || v > UINT32_MAX)
+	if (*at == start || v > UINT32_MAX || (buf[start] == '0' && *at - start > 1))
 		return false;
 	*out = (uint32_t)v;
 	return true;

@@ -48,6 +48,15 @@ uint32_t apic_self_id(void);
 bool apic_self_is_bsp(void);
 /* SDM Vol.3 8.4.4.1 INIT-SIPI-SIPI to one CPU; false if the ICR never went idle. */
 bool apic_start_cpu(const struct apic *a, uint32_t apic_id, uint64_t page, struct mk_buf *why);
+/* A fixed IPI (a doorbell) to one CPU, physical destination; false if it could not go. */
+bool apic_send_fixed(const struct apic *a, uint32_t apic_id, uint8_t vector);
+void apic_eoi(const struct apic *a);
+/* Software-enables the APIC with this spurious vector, TPR 0, nothing left in service. */
+void apic_enable(const struct apic *a, uint8_t spurious_vector);
+/* Timer ticks per ms at the divider apic_timer_oneshot uses (measured on the TSC); 0: none. */
+uint64_t apic_timer_calibrate(const struct apic *a);
+void apic_timer_oneshot(const struct apic *a, uint8_t vector, uint32_t ticks);
+void apic_timer_stop(const struct apic *a);
 
 /* ---- paging.c: extends entry.asm's 0..4 GiB identity map ---- */
 #define PAGING_LIMIT (64ull << 30) /* the probe maps RAM up to here */
@@ -59,6 +68,18 @@ void paging_set_uncached(uint64_t phys);
 /* ---- trap.c: an IDT whose every exception ends the probe with a reason ---- */
 void trap_install(void);
 void trap_load(void); /* APs: the same IDT */
+/* True once an exception is being reported: nothing may run but the report. */
+bool trap_active(void);
+/*
+ * Interrupts (vectors 32..255, the boot CPU only, taken only inside halts):
+ * the doorbell and timer vectors are counted and get an EOI, the spurious
+ * vector is counted without one (SDM Vol.3 10.9), anything else is "stray".
+ */
+struct irq_counts {
+	uint64_t doorbell, timer, spurious, stray;
+};
+void irq_setup(const struct apic *a, uint8_t doorbell, uint8_t timer, uint8_t spurious);
+void irq_counts(struct irq_counts *out);
 
 /* ---- smp.c: the partition's other CPUs, started by the probe itself ---- */
 struct smp_result {
@@ -76,6 +97,29 @@ void memtest_fill(const struct range_list *plan, uint64_t key);
 bool memtest_verify(const struct range_list *plan, uint64_t key, uint32_t nparts, struct mk_buf *why);
 /* The self-test: one word in the plan gets a value that is nobody's pattern. */
 uint64_t memtest_corrupt(const struct range_list *plan);
+
+/* ---- peers.c: the mailbox, under mkboot (README.md "Talking through the mailbox") ---- */
+struct coord;
+struct mkboot_info;
+struct probe_cmdline;
+/* Opens the mailbox, enables doorbell interrupts, says hello; fails the probe on error. */
+void peers_open(const struct mkboot_info *mk, const struct coord *coord, const struct apic *a,
+		const struct probe_cmdline *cmd);
+bool peers_ready(void);
+/* Whether partition `part` is waited for: a probe (or everyone, before peers_open). */
+bool peers_counts(uint32_t part);
+/* Serves the mailbox until every probe peer is RUNNING or later; fails the probe on timeout. */
+void peers_wait_filled(uint32_t wait_s);
+/* The streams with every probe peer; prints a line per peer; fails the probe on any error. */
+void peers_exchange(uint32_t wait_s);
+/* probe.bench=<peer>: runs the benchmark and prints the results. */
+void peers_bench(uint32_t wait_s);
+/* probe.ping=<peer>: once the peer is done, pings it like a Linux init would. */
+void peers_ping(uint32_t wait_s);
+/* Serves the mailbox until every probe peer is DONE or worse: false on timeout. */
+bool peers_wait_stopped(uint32_t wait_s);
+/* Answers pings (and drains streams) for good. */
+__attribute__((noreturn)) void peers_serve_forever(void);
 
 /* ---- main.c ---- */
 void probe_main(uint32_t magic, uint64_t mbi);

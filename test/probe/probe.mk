@@ -6,8 +6,9 @@
 #   $(BUILD)/probe-grub-efi.iso        GRUB (x86_64-efi) + probe
 #   $(BUILD)/probe-grub-bios-high.iso  probe built with relocation preference "high"
 #   $(BUILD)/probe-grub-bios-corrupt.iso  probe.corrupt=1: the memory check must fail
-#   probe-unit                         host tests of the probe's parsers
-#   probe-fuzz                         fuzz the MBI/ACPI parsers (PROBE_FUZZ_SECONDS)
+#   $(BUILD)/probe/host_bench          the mailbox benchmark on two host threads (make bench)
+#   probe-unit                         host tests of the probe's parsers and mailbox talk
+#   probe-fuzz                         fuzz the MBI/ACPI parsers and peer messages (PROBE_FUZZ_SECONDS)
 #   probe-test                         probe-unit, then test/qemu/test_grub.py
 
 PROBE_SAVED_GOAL := $(.DEFAULT_GOAL)
@@ -29,21 +30,25 @@ PROBE_LINK_MOVED := 0x40000000
 
 PROBE_WARN := -Wall -Wextra -Wshadow -Werror=implicit-function-declaration -Werror=format
 PROBE_INC := -I$(PROBE_DIR) -Iloader -Imailbox
-# -fpie: every address RIP-relative.  No switch tables or stack protector,
+# -fpie and hidden.h: every address RIP-relative.  No switch tables or stack protector,
 # no SSE (nothing sets it up), no red zone (exceptions push onto our stack).
 PROBE_CFLAGS := -std=gnu11 -O2 -g $(PROBE_WARN) $(PROBE_INC) -ffreestanding -fpie \
   -fvisibility=hidden -mcmodel=small -mno-red-zone -mgeneral-regs-only -fno-stack-protector \
   -fno-stack-check -fno-builtin -fno-tree-loop-distribute-patterns -fno-tree-switch-conversion \
-  -fno-jump-tables -fno-asynchronous-unwind-tables -fno-unwind-tables -fno-strict-aliasing
+  -fno-jump-tables -fno-asynchronous-unwind-tables -fno-unwind-tables -fno-strict-aliasing \
+  -include $(PROBE_DIR)/hidden.h
 PROBE_HOST_CFLAGS := -std=gnu11 -O1 -g $(PROBE_WARN) $(PROBE_INC) -Itest/unit \
   -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 
-PROBE_C_SRC := $(filter-out $(PROBE_DIR)/asm_defines.c $(PROBE_DIR)/test_%.c $(PROBE_DIR)/fuzz_%.c,\
-  $(wildcard $(PROBE_DIR)/*.c))
+PROBE_C_SRC := $(filter-out $(PROBE_DIR)/asm_defines.c $(PROBE_DIR)/test_%.c $(PROBE_DIR)/fuzz_%.c \
+  $(PROBE_DIR)/host_%.c,$(wildcard $(PROBE_DIR)/*.c))
+# The mailbox library, compiled into the probe with the probe's flags.
+PROBE_MAILBOX_SRC := mailbox/mkbox.c mailbox/mkbox_ring.c mailbox/mkbox_layout.c
 PROBE_OBJ := $(patsubst $(PROBE_DIR)/%.c,$(PROBE_OUT)/%.o,$(PROBE_C_SRC)) $(PROBE_OUT)/lib.o \
-  $(PROBE_OUT)/entry.o
-# The parsers and set arithmetic: pure C, also built for the host tests.
-PROBE_PURE_SRC := $(addprefix $(PROBE_DIR)/,mbi.c acpi.c ranges.c cmdline.c checks.c coord.c) loader/lib.c
+  $(patsubst mailbox/%.c,$(PROBE_OUT)/mailbox/%.o,$(PROBE_MAILBOX_SRC)) $(PROBE_OUT)/entry.o
+# The parsers, set arithmetic and mailbox conversations: pure C, also built for the host tests.
+PROBE_PURE_SRC := $(addprefix $(PROBE_DIR)/,mbi.c acpi.c ranges.c cmdline.c checks.c coord.c \
+  msg.c link.c bench.c) loader/lib.c $(PROBE_MAILBOX_SRC)
 
 .PHONY: probe-all probe-unit probe-fuzz probe-test
 probe-all: $(BUILD)/probe.elf $(BUILD)/probe-grub-bios.iso $(BUILD)/probe-grub-efi.iso \
@@ -67,6 +72,9 @@ $(PROBE_OUT)/%.o: $(PROBE_DIR)/%.c
 	@mkdir -p $(dir $@)
 	$(PROBE_CC) $(PROBE_CFLAGS) -MMD -MP -c $< -o $@
 $(PROBE_OUT)/lib.o: loader/lib.c
+	@mkdir -p $(dir $@)
+	$(PROBE_CC) $(PROBE_CFLAGS) -MMD -MP -c $< -o $@
+$(PROBE_OUT)/mailbox/%.o: mailbox/%.c
 	@mkdir -p $(dir $@)
 	$(PROBE_CC) $(PROBE_CFLAGS) -MMD -MP -c $< -o $@
 
@@ -112,26 +120,33 @@ $(BUILD)/probe-grub-bios-corrupt.iso: $(BUILD)/probe.elf $(PROBE_DIR)/grub.cfg.i
 PROBE_UNIT_BIN := $(patsubst $(PROBE_DIR)/%.c,$(PROBE_OUT)/%,$(wildcard $(PROBE_DIR)/test_*.c))
 $(PROBE_OUT)/test_%: $(PROBE_DIR)/test_%.c $(PROBE_PURE_SRC) $(wildcard $(PROBE_DIR)/*.h) test/unit/check.h
 	@mkdir -p $(dir $@)
-	$(PROBE_CC) $(PROBE_HOST_CFLAGS) -o $@ $< $(PROBE_PURE_SRC)
+	$(PROBE_CC) $(PROBE_HOST_CFLAGS) -o $@ $< $(PROBE_PURE_SRC) -lpthread
+
+# The mailbox benchmark natively on two host threads (tools/bench.mk runs it).
+$(PROBE_OUT)/host_bench: $(PROBE_DIR)/host_bench.c $(PROBE_PURE_SRC) $(wildcard $(PROBE_DIR)/*.h)
+	@mkdir -p $(dir $@)
+	$(PROBE_CC) -std=gnu11 -O2 -g $(PROBE_WARN) $(PROBE_INC) -o $@ $< $(PROBE_PURE_SRC) -lpthread
 
 probe-unit: $(PROBE_UNIT_BIN)
 	@for t in $(PROBE_UNIT_BIN); do $$t || exit 1; done
 
 PROBE_FUZZ_CC ?= clang
 PROBE_FUZZ_SECONDS ?= 30
-$(PROBE_OUT)/fuzz_probe_mbi: $(PROBE_DIR)/fuzz_probe_mbi.c $(PROBE_PURE_SRC) $(wildcard $(PROBE_DIR)/*.h)
+PROBE_FUZZ_BIN := $(patsubst $(PROBE_DIR)/%.c,$(PROBE_OUT)/%,$(wildcard $(PROBE_DIR)/fuzz_*.c))
+$(PROBE_OUT)/fuzz_%: $(PROBE_DIR)/fuzz_%.c $(PROBE_PURE_SRC) $(wildcard $(PROBE_DIR)/*.h)
 	@mkdir -p $(dir $@)
 	$(PROBE_FUZZ_CC) -std=gnu11 -O1 -g $(PROBE_WARN) $(PROBE_INC) -fsanitize=fuzzer,address,undefined \
 	  -fno-sanitize-recover=undefined -o $@ $< $(PROBE_PURE_SRC)
 
-probe-fuzz: $(PROBE_OUT)/fuzz_probe_mbi
-	@mkdir -p $(PROBE_OUT)/fuzz-corpus
-	$< -max_total_time=$(PROBE_FUZZ_SECONDS) $(PROBE_OUT)/fuzz-corpus $(PROBE_DIR)/corpus/fuzz_probe_mbi
+# Each target in turn, PROBE_FUZZ_SECONDS each, seeds from corpus/<target>.
+probe-fuzz: $(PROBE_FUZZ_BIN)
+	@for f in $(PROBE_FUZZ_BIN); do n=$$(basename $$f); mkdir -p $(PROBE_OUT)/fuzz-corpus/$$n && \
+	  $$f -max_total_time=$(PROBE_FUZZ_SECONDS) $(PROBE_OUT)/fuzz-corpus/$$n $(PROBE_DIR)/corpus/$$n || exit 1; done
 
 probe-test: probe-unit probe-all
 	cd test/qemu && pytest-3 -q -p no:cacheprovider test_grub.py
 
--include $(wildcard $(PROBE_OUT)/*.d)
+-include $(wildcard $(PROBE_OUT)/*.d $(PROBE_OUT)/mailbox/*.d)
 
 # Included: leave the including Makefile's default goal alone.  Alone: build everything.
 ifeq ($(PROBE_SAVED_GOAL),)

@@ -301,6 +301,27 @@ static void test_cmdline(void)
 	cmdline_parse("xconsole=ttyS1 probe.corrupt=10", &c);
 	CHECK_EQ(c.console_index, -1);
 	CHECK(!c.corrupt);
+
+	/* The mailbox switches. */
+	CHECK_EQ(c.messages, PROBE_MESSAGES_DEFAULT);
+	CHECK(c.exit);
+	CHECK(!c.corrupt_mailbox);
+	CHECK_STR(c.bench, "");
+	CHECK_STR(c.ping, "");
+	cmdline_parse("probe.messages=0 probe.exit=0 probe.corrupt_mailbox=1 probe.bench=b probe.ping=linux-0", &c);
+	CHECK_EQ(c.messages, 0);
+	CHECK(!c.exit);
+	CHECK(c.corrupt_mailbox);
+	CHECK_STR(c.bench, "b");
+	CHECK_STR(c.ping, "linux-0");
+	cmdline_parse("probe.messages=1000001 probe.exit=2 probe.bench= probe.ping=0123456789012345678901234567890", &c);
+	CHECK_EQ(c.messages, PROBE_MESSAGES_DEFAULT);
+	CHECK(c.exit);
+	CHECK_STR(c.bench, "");
+	CHECK_STR(c.ping, "0123456789012345678901234567890"); /* 31 characters fit */
+	cmdline_parse("probe.bench=0123456789012345678901234567890x probe.messages=1000000", &c);
+	CHECK_STR(c.bench, "0123456789012345678901234567..."); /* cut, and no partition's name */
+	CHECK_EQ(c.messages, 1000000);
 }
 
 /* ---- ACPI: fake physical memory at PHYS_BASE ---- */

@@ -1,7 +1,8 @@
 /*
  * Exceptions end the probe with a reason instead of a triple fault (which
  * QEMU would turn into a silent reset).  entry.asm's stubs push the vector and
- * an error code (0 when the CPU pushes none) and call probe_trap.
+ * an error code (0 when the CPU pushes none) and call probe_trap.  Interrupts
+ * (doorbells, the wake-up timer) come to probe_irq, which counts them.
  */
 #include "probe.h"
 
@@ -41,13 +42,22 @@ _Static_assert(sizeof(struct idt_gate) == 16, "IDT gate layout");
 
 extern char probe_isr_stubs[];
 void probe_trap(const struct trap_frame *f) __attribute__((noreturn));
+void probe_irq(uint64_t vector);
 
-static struct idt_gate idt[PROBE_ISR_COUNT];
+static struct idt_gate idt[PROBE_IDT_VECTORS];
 static uint32_t trap_depth;
+
+/* Written before the first STI, read only by the boot CPU's interrupt handler. */
+static struct {
+	bool ready;
+	struct apic apic;
+	uint8_t doorbell, timer, spurious;
+	struct irq_counts counts;
+} irq;
 
 void trap_install(void)
 {
-	for (uint32_t v = 0; v < PROBE_ISR_COUNT; v++) {
+	for (uint32_t v = 0; v < PROBE_IDT_VECTORS; v++) {
 		uint64_t stub = (uint64_t)(uintptr_t)probe_isr_stubs + (uint64_t)v * PROBE_ISR_STUB_SIZE;
 		idt[v].offset_low = (uint16_t)stub;
 		idt[v].selector = PROBE_SEL_CODE64;
@@ -64,6 +74,41 @@ void trap_load(void)
 {
 	struct idt_ptr p = { sizeof(idt) - 1, (uint64_t)(uintptr_t)idt };
 	__asm__ volatile("lidt %0" : : "m"(p));
+}
+
+bool trap_active(void)
+{
+	return __atomic_load_n(&trap_depth, __ATOMIC_SEQ_CST) != 0;
+}
+
+void irq_setup(const struct apic *a, uint8_t doorbell, uint8_t timer, uint8_t spurious)
+{
+	irq.apic = *a;
+	irq.doorbell = doorbell;
+	irq.timer = timer;
+	irq.spurious = spurious;
+	irq.ready = true;
+}
+
+void irq_counts(struct irq_counts *out)
+{
+	*out = irq.counts;
+}
+
+void probe_irq(uint64_t vector)
+{
+	if (vector == irq.spurious) {
+		irq.counts.spurious++; /* SDM Vol.3 10.9: never in service, so no EOI */
+		return;
+	}
+	if (vector == irq.doorbell)
+		irq.counts.doorbell++;
+	else if (vector == irq.timer)
+		irq.counts.timer++;
+	else
+		irq.counts.stray++;
+	if (irq.ready)
+		apic_eoi(&irq.apic);
 }
 
 void probe_trap(const struct trap_frame *f)

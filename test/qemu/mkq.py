@@ -35,8 +35,14 @@ def expected_errors(config_path):
                 for m in re.finditer(r"^# expect: (.*)$", f.read(), re.M)]
 
 
+KERNEL_TIME = re.compile(r"^\[\s*\d+\.\d+\] ")
+
+
 def lines(text, prefix):
-    return [l for l in text.splitlines() if l.startswith(prefix)]
+    """Lines starting with `prefix`, after any kernel timestamp (lines that came through
+    printk, as mkinit's do in partitions without device interrupts)."""
+    out = (KERNEL_TIME.sub("", l) for l in text.splitlines())
+    return [l for l in out if l.startswith(prefix)]
 
 
 def partition_consoles(config_text):

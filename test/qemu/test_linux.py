@@ -46,7 +46,7 @@ cmdline = "console=ttyS%d probe.exit=0"
 
 
 def verdict(name):
-    return r"(?m)^\w+\[%s\]: (PASS|FAIL)" % re.escape(name)
+    return r"(?m)^(\[\s*\d+\.\d+\] )?\w+\[%s\]: (PASS|FAIL)" % re.escape(name)
 
 
 def boot(case, text, names, smp, extra_until=()):
@@ -81,8 +81,12 @@ def test_linux_in_a_secondary_partition():
     assert_linux_passed(res, "linux", 1, [1, 2], ["probe"])
     assert_probe_passed(res, "probe", 0)
     # The kernel was told what keeps it inside its partition.
-    com1 = res.console(1)
-    assert re.search(r"cmdline: console=ttyS1 .* pci=off .*no_ipi_broadcast=1", com1), com1
+    com2 = res.console(2)
+    assert re.search(r"Command line: console=ttyS1 .* nr_cpus=2 pci=off .*no_ipi_broadcast=1$",
+                     com2, re.M), com2[:3000]
+    # It saw only its own RAM, its CPUs, and no IOAPIC.
+    assert "ACPI: No IOAPIC entries present" in com2
+    assert "smp: Brought up 1 node, 2 CPUs" in com2
 
 
 def test_generic_and_rt_kernels_side_by_side():
