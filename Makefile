@@ -108,7 +108,7 @@ $(BUILD)/mkboot.efi: $(BUILD)/mkboot.so
 	  -j .rela -j .rel.* -j .rela.* -j .reloc --target efi-app-x86_64 --subsystem=10 $< $@
 
 # ---- running and testing ----
-run: deps all
+run: deps all kernels
 	/usr/bin/python3 tools/qemu_run.py --config $(CONFIG) --smp $(SMP) --mem $(MEM) \
 	  $(if $(TIMEOUT),--timeout $(TIMEOUT)) --kvm $(KVM) --interactive auto --show
 
