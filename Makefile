@@ -47,7 +47,7 @@ EFI_OBJ  := $(patsubst %.c,$(BUILD)/efi/%.o,$(CORE_SRC) $(BOOT_SRC) $(TRAMP_SRC)
 UNIT_BIN := $(patsubst test/unit/%.c,$(BUILD)/unit/%,$(UNIT_SRC))
 FUZZ_BIN := $(patsubst test/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRC))
 
-.PHONY: all deps run test unit fuzz fuzz-short qemu-test bench clean
+.PHONY: all deps run test unit fuzz fuzz-short qemu-test clean
 all: $(BUILD)/mkboot.efi $(BUILD)/mkboot $(BUILD)/probe.elf
 
 deps:
@@ -134,5 +134,6 @@ clean:
 
 include test/probe/probe.mk
 include tools/kernels.mk
+include tools/bench.mk
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
