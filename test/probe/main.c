@@ -105,11 +105,13 @@ static __attribute__((noreturn)) void finish(bool pass, const char *reason)
 {
 	char peers[PROBE_LINE_MAX];
 	bool ends = g.ends_qemu && g.cmd.exit;
-	if (g.coord_ok)
+	/* The partition that ends QEMU prints its verdict last, after every peer's. */
+	if (ends && g.coord_ok) {
 		coord_set_state(&g.coord, pass ? MKBOX_STATE_DONE : MKBOX_STATE_FAILED);
-	if (ends && g.coord_ok && !wait_for_peers(peers, sizeof(peers)) && pass) {
-		pass = false;
-		reason = peers;
+		if (!wait_for_peers(peers, sizeof(peers)) && pass) {
+			pass = false;
+			reason = peers;
+		}
 	}
 	if (pass)
 		probe_log("PASS");
@@ -117,6 +119,9 @@ static __attribute__((noreturn)) void finish(bool pass, const char *reason)
 		probe_log("FAIL: %s", reason);
 	if (ends)
 		probe_exit(pass);
+	/* The others print first: once the state says done, QEMU may end at once. */
+	if (g.coord_ok)
+		coord_set_state(&g.coord, pass ? MKBOX_STATE_DONE : MKBOX_STATE_FAILED);
 	if (peers_ready() && !trap_active())
 		peers_serve_forever();
 	cpu_halt_forever();
