@@ -40,6 +40,42 @@ static void add_word(struct mk_buf *b, const char *user, const char *key, const 
 	mk_buf_printf(b, fmt, (unsigned long)v);
 }
 
+/* ttyS0..3: the legacy COM ports (Linux's SERIAL_PORT_DFNS). */
+static const uint16_t legacy_com[] = { 0x3F8, 0x2F8, 0x3E8, 0x2E8 };
+
+/* console=ttyS<N>[,<baud>...] (the last one) -> its I/O port and baud; false if none. */
+static bool serial_console(const char *user, uint16_t *port, uint64_t *baud)
+{
+	static const char key[] = "console=ttyS";
+	const size_t klen = sizeof(key) - 1;
+	bool found = false;
+	const char *p = user;
+	while (*p) {
+		while (*p == ' ')
+			p++;
+		const char *w = p;
+		while (*p && *p != ' ')
+			p++;
+		if (p - w == 2 && w[0] == '-' && w[1] == '-')
+			break; /* the rest is init's */
+		if ((size_t)(p - w) <= klen || mk_memcmp(w, key, klen) != 0)
+			continue;
+		const char *n = w + klen;
+		if (*n < '0' || *n > '3' || (n + 1 < p && n[1] != ','))
+			continue;
+		*port = legacy_com[*n - '0'];
+		*baud = 115200;
+		if (n + 2 < p && n[1] == ',' && n[2] >= '1' && n[2] <= '9') {
+			uint64_t v = 0;
+			for (const char *d = n + 2; d < p && *d >= '0' && *d <= '9' && v < 100000000; d++)
+				v = v * 10 + (uint64_t)(*d - '0');
+			*baud = v;
+		}
+		found = true;
+	}
+	return found;
+}
+
 static void add_words(struct mk_buf *b, const struct kcmdline_input *in, const char *user)
 {
 	if (!in->is_linux) {
@@ -55,6 +91,19 @@ static void add_words(struct mk_buf *b, const struct kcmdline_input *in, const c
 		add_word(b, user, "pci", "pci=off", 0);
 		/* No HPET or PM timer to check the TSC against. */
 		add_word(b, user, "tsc", "tsc=reliable", 0);
+		/*
+		 * The 8250 driver resets the interrupt enables of every legacy UART
+		 * it registers (autoconfig), which silences the platform partition's
+		 * serial input.  Register none, and print through earlycon (polled,
+		 * no interrupt needed) on the partition's own port instead.
+		 */
+		uint16_t port;
+		uint64_t baud;
+		if (!kcmdline_has(user, "8250.nr_uarts") && !kcmdline_has(user, "earlycon") &&
+		    serial_console(user, &port, &baud)) {
+			mk_buf_printf(b, " earlycon=uart8250,io,0x%x,%lu keep_bootcon", port, (unsigned long)baud);
+			add_word(b, user, "8250.nr_uarts", "8250.nr_uarts=0", 0);
+		}
 	}
 	add_word(b, user, "mkboot.info", "mkboot.info=0x%lx", in->shared_phys);
 	if (!kcmdline_has(user, "mkboot.name")) {

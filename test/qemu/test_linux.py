@@ -82,8 +82,11 @@ def test_linux_in_a_secondary_partition():
     assert_probe_passed(res, "probe", 0)
     # The kernel was told what keeps it inside its partition.
     com2 = res.console(2)
-    assert re.search(r"Command line: console=ttyS1 .* nr_cpus=2 pci=off .*no_ipi_broadcast=1$",
+    assert re.search(r"Command line: console=ttyS1 .* nr_cpus=2 pci=off tsc=reliable "
+                     r"earlycon=uart8250,io,0x2f8,115200 keep_bootcon 8250.nr_uarts=0 .*no_ipi_broadcast=1$",
                      com2, re.M), com2[:3000]
+    # Its 8250 driver left the legacy UARTs alone (it used to reset COM1's interrupt enables).
+    assert "ttyS0 at I/O 0x3f8" not in com2
     # It saw only its own RAM, its CPUs, and no IOAPIC.
     assert "ACPI: No IOAPIC entries present" in com2
     assert "smp: Brought up 1 node, 2 CPUs" in com2

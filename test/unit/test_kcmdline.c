@@ -12,8 +12,20 @@ int main(void)
 {
 	CHECK_STR(build("console=ttyS0", true, 2000000, 1024),
 		  "console=ttyS0 tsc_early_khz=2000000 nr_cpus=2 mkboot.info=0x3da00000 mkboot.name=rt no_ipi_broadcast=1");
+	/* Off the platform: no PCI, no TSC watchdog, and the console through earlycon only. */
 	CHECK_STR(build("console=ttyS1 ", false, 2000000, 1024),
-		  "console=ttyS1 tsc_early_khz=2000000 nr_cpus=2 pci=off tsc=reliable mkboot.info=0x3da00000 "
+		  "console=ttyS1 tsc_early_khz=2000000 nr_cpus=2 pci=off tsc=reliable "
+		  "earlycon=uart8250,io,0x2f8,115200 keep_bootcon 8250.nr_uarts=0 mkboot.info=0x3da00000 "
+		  "mkboot.name=rt no_ipi_broadcast=1");
+	CHECK_STR(build("console=tty0 console=ttyS3,9600n8", false, 0, 1024),
+		  "console=tty0 console=ttyS3,9600n8 nr_cpus=2 pci=off tsc=reliable "
+		  "earlycon=uart8250,io,0x2e8,9600 keep_bootcon 8250.nr_uarts=0 mkboot.info=0x3da00000 "
+		  "mkboot.name=rt no_ipi_broadcast=1");
+	/* No legacy serial console named (or ttyS4+): the UARTs are left to the user. */
+	CHECK_STR(build("console=ttyS4", false, 0, 1024),
+		  "console=ttyS4 nr_cpus=2 pci=off tsc=reliable mkboot.info=0x3da00000 mkboot.name=rt no_ipi_broadcast=1");
+	CHECK_STR(build("console=ttyS1 8250.nr_uarts=4", false, 0, 1024),
+		  "console=ttyS1 8250.nr_uarts=4 nr_cpus=2 pci=off tsc=reliable mkboot.info=0x3da00000 "
 		  "mkboot.name=rt no_ipi_broadcast=1");
 	/* The user's own words win, except the mandatory one. */
 	CHECK_STR(build("tsc_early_khz=1000 pci=nomsi tsc=unstable no_ipi_broadcast=0", false, 2000000, 1024),
