@@ -163,7 +163,6 @@ def run_esp(esp, out_dir, smp=2, mem=512, timeout=60, until=(RETURNED,), kvm=Fal
 
 QUIT_KEY = b"\x1d"  # Ctrl-]
 HANDED_OVER = b"mkboot: leaving boot services"
-CURSOR_REPORT = re.compile(rb"\x1b\[\d+;\d+R")
 
 
 def run_interactive(esp, out_dir, smp, mem, timeout, kvm):
@@ -217,12 +216,7 @@ def run_interactive(esp, out_dir, smp, mem, timeout, kvm):
                     if QUIT_KEY in keys:
                         reason = "until"
                         break
-                    # The terminal's answer to busybox ash's cursor-position query
-                    # (ESC[6n) arrives while the shell starts; in our runs the
-                    # platform partition's ttyS0 then took no input at all (not
-                    # understood yet: docs/linux.md).  The shell works without it.
-                    keys = CURSOR_REPORT.sub(b"", keys)
-                    if open_keys and keys:
+                    if open_keys:
                         sock.sendall(keys)
         finally:
             termios.tcsetattr(fd, termios.TCSADRAIN, saved)
