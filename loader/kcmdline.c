@@ -1,34 +1,38 @@
 #include "kcmdline.h"
 
+/*
+ * The next kernel parameter of a command line: *w and *len, advancing *p.
+ * False at the end, and at a standalone "--" (the words after it are init's).
+ */
+static bool next_param(const char **p, const char **w, size_t *len)
+{
+	while (**p == ' ')
+		(*p)++;
+	*w = *p;
+	while (**p && **p != ' ')
+		(*p)++;
+	*len = (size_t)(*p - *w);
+	return *len && !(*len == 2 && (*w)[0] == '-' && (*w)[1] == '-');
+}
+
 bool kcmdline_has(const char *line, const char *key)
 {
-	size_t klen = mk_strlen(key);
-	const char *p = line;
-	while (*p) {
-		while (*p == ' ')
-			p++;
-		const char *w = p;
-		while (*p && *p != ' ')
-			p++;
-		if (p - w == 2 && w[0] == '-' && w[1] == '-')
-			return false; /* the rest is init's */
-		if ((size_t)(p - w) >= klen && mk_memcmp(w, key, klen) == 0 &&
-		    (w[klen] == '=' || w + klen == p))
+	size_t klen = mk_strlen(key), len;
+	const char *p = line, *w;
+	while (next_param(&p, &w, &len))
+		if (len >= klen && mk_memcmp(w, key, klen) == 0 && (len == klen || w[klen] == '='))
 			return true;
-	}
 	return false;
 }
 
 /* Where a standalone "--" starts (words after it go to init), or the end. */
 static size_t init_args_start(const char *line)
 {
-	size_t n = mk_strlen(line);
-	for (size_t i = 0; i < n; i++) {
-		bool starts = i == 0 || line[i - 1] == ' ';
-		if (starts && line[i] == '-' && line[i + 1] == '-' && (line[i + 2] == ' ' || !line[i + 2]))
-			return i;
-	}
-	return n;
+	size_t len;
+	const char *p = line, *w;
+	while (next_param(&p, &w, &len))
+		;
+	return len ? (size_t)(w - line) : mk_strlen(line);
 }
 
 static void add_word(struct mk_buf *b, const char *user, const char *key, const char *fmt, uint64_t v)
@@ -49,25 +53,18 @@ static bool serial_console(const char *user, uint16_t *port, uint64_t *baud)
 	static const char key[] = "console=ttyS";
 	const size_t klen = sizeof(key) - 1;
 	bool found = false;
-	const char *p = user;
-	while (*p) {
-		while (*p == ' ')
-			p++;
-		const char *w = p;
-		while (*p && *p != ' ')
-			p++;
-		if (p - w == 2 && w[0] == '-' && w[1] == '-')
-			break; /* the rest is init's */
-		if ((size_t)(p - w) <= klen || mk_memcmp(w, key, klen) != 0)
-			continue;
-		const char *n = w + klen;
-		if (*n < '0' || *n > '3' || (n + 1 < p && n[1] != ','))
+	size_t len;
+	const char *p = user, *w;
+	while (next_param(&p, &w, &len)) {
+		const char *n = w + klen, *end = w + len;
+		if (len <= klen || mk_memcmp(w, key, klen) != 0 || *n < '0' || *n > '3' ||
+		    (n + 1 < end && n[1] != ','))
 			continue;
 		*port = legacy_com[*n - '0'];
 		*baud = 115200;
-		if (n + 2 < p && n[1] == ',' && n[2] >= '1' && n[2] <= '9') {
+		if (n + 2 < end && n[2] >= '1' && n[2] <= '9') {
 			uint64_t v = 0;
-			for (const char *d = n + 2; d < p && *d >= '0' && *d <= '9' && v < 100000000; d++)
+			for (const char *d = n + 2; d < end && *d >= '0' && *d <= '9' && v < 100000000; d++)
 				v = v * 10 + (uint64_t)(*d - '0');
 			*baud = v;
 		}
