@@ -26,11 +26,9 @@ void con_write(const char *text)
 void con_printf(const char *fmt, ...)
 {
 	char text[512];
-	struct mk_buf b;
 	va_list ap;
-	mk_buf_init(&b, text, sizeof(text));
 	va_start(ap, fmt);
-	mk_buf_vprintf(&b, fmt, ap);
+	mk_vsnprintf(text, sizeof(text), fmt, ap);
 	va_end(ap);
 	con_write(text);
 }

@@ -37,11 +37,9 @@ void serial_write(const char *text)
 void serial_printf(const char *fmt, ...)
 {
 	char text[256];
-	struct mk_buf b;
 	va_list ap;
-	mk_buf_init(&b, text, sizeof(text));
 	va_start(ap, fmt);
-	mk_buf_vprintf(&b, fmt, ap);
+	mk_vsnprintf(text, sizeof(text), fmt, ap);
 	va_end(ap);
 	serial_write(text);
 }
@@ -49,15 +47,11 @@ void serial_printf(const char *fmt, ...)
 void panic(const char *fmt, ...)
 {
 	char text[256];
-	struct mk_buf b;
 	va_list ap;
-	mk_buf_init(&b, text, sizeof(text));
-	mk_buf_puts(&b, "mkboot: panic: ");
 	va_start(ap, fmt);
-	mk_buf_vprintf(&b, fmt, ap);
+	mk_vsnprintf(text, sizeof(text), fmt, ap);
 	va_end(ap);
-	mk_buf_putc(&b, '\n');
-	serial_write(text);
+	serial_printf("mkboot: panic: %s\n", text);
 	for (;;)
 		__asm__ volatile("cli; hlt");
 }

@@ -240,13 +240,19 @@ void mk_buf_put_size(struct mk_buf *b, uint64_t bytes)
 		mk_buf_printf(b, "%lu%c", (unsigned long)v, units[u]);
 }
 
-int mk_snprintf(char *dst, size_t cap, const char *fmt, ...)
+int mk_vsnprintf(char *dst, size_t cap, const char *fmt, va_list ap)
 {
 	struct mk_buf b;
-	va_list ap;
 	mk_buf_init(&b, dst, cap);
-	va_start(ap, fmt);
 	mk_buf_vprintf(&b, fmt, ap);
-	va_end(ap);
 	return (int)b.len;
+}
+
+int mk_snprintf(char *dst, size_t cap, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	int n = mk_vsnprintf(dst, cap, fmt, ap);
+	va_end(ap);
+	return n;
 }

@@ -81,5 +81,6 @@ void mk_buf_vprintf(struct mk_buf *b, const char *fmt, va_list ap);
 /* Formats a byte count the way configs write it: "512M", "1G", "64K", "4097". */
 void mk_buf_put_size(struct mk_buf *b, uint64_t bytes);
 int mk_snprintf(char *dst, size_t cap, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+int mk_vsnprintf(char *dst, size_t cap, const char *fmt, va_list ap);
 
 #endif
