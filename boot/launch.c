@@ -258,6 +258,10 @@ bool launch_prepare(struct boot_state *s)
 fail:
 	free_images(s);
 	release_all();
+	if (s->acpi) {
+		BS->FreePool(s->acpi);
+		s->acpi = NULL;
+	}
 	return false;
 }
 
