@@ -76,3 +76,40 @@ def test_missing_config_is_reported():
     com1 = res.console(1)
     assert "mkboot: error: %s: cannot read the config (not found)" % mkq.ESP_CONFIG in com1
     assert_returned_without_starting(res, com1)
+
+
+@pytest.mark.parametrize("kind", ["garbage", "truncated-probe", "truncated-linux"])
+def test_corrupt_kernel_image_is_refused(kind):
+    out = os.path.join(mkq.RUNS, "corrupt-" + kind)
+    os.makedirs(out, exist_ok=True)
+    with open(os.path.join(mkq.ROOT, "build", "probe.elf"), "rb") as f:
+        probe = f.read()
+    if kind == "garbage":
+        image = b"\x7fELF not really" * 100
+    elif kind == "truncated-probe":
+        # The probe's one PT_LOAD segment runs from 4K to about 60K of the file: cut inside it.
+        image = probe[:32 << 10]
+    else:
+        with open(os.path.join(mkq.ROOT, "build", "vmlinuz"), "rb") as f:
+            image = f.read()[:1 << 20]
+    with open(os.path.join(out, "bad.elf"), "wb") as f:
+        f.write(image)
+    text = """[[partition]]
+name = "good"
+cpus = [0]
+memory = "16M"
+kernel = "probe.elf"
+
+[[partition]]
+name = "bad"
+cpus = [1]
+memory = "16M"
+kernel = "bad.elf"
+"""
+    res = mkq.boot("corrupt-" + kind, None, smp=2, mem=512, text=text)
+    com1 = res.console(1)
+    errors = mkq.lines(com1, "mkboot: error: bad.elf: ")
+    assert len(errors) == 1, com1[-2000:]
+    if kind == "garbage":
+        assert errors[0].endswith("neither a Linux bzImage nor a multiboot2 kernel"), errors
+    assert_returned_without_starting(res, com1)
