@@ -231,6 +231,29 @@ static bool build_shared(struct boot_state *s)
 	return true;
 }
 
+/*
+ * The buffer ExitBootServices' memory map goes into, taken before leaving:
+ * after a failed ExitBootServices only GetMemoryMap may be called again (UEFI
+ * 2.x 7.4), so it is sized now with room for the map to grow.
+ */
+#define EXIT_MAP_SLACK 64 /* descriptors */
+static void *exit_map;
+static UINTN exit_map_size;
+
+static bool reserve_exit_map(void)
+{
+	UINTN size = 0, key, desc_size = 0;
+	UINT32 version;
+	if (BS->GetMemoryMap(&size, NULL, &key, &desc_size, &version) != EFI_BUFFER_TOO_SMALL)
+		return false;
+	exit_map_size = size + EXIT_MAP_SLACK * desc_size;
+	if (EFI_ERROR(BS->AllocatePool(EfiLoaderData, exit_map_size, &exit_map))) {
+		exit_map = NULL;
+		return false;
+	}
+	return true;
+}
+
 /* TSC ticks per millisecond, against the firmware's Stall. */
 static uint64_t measure_tsc_khz(void)
 {
@@ -254,6 +277,10 @@ bool launch_prepare(struct boot_state *s)
 		tramp_install(s->plan.part[i].trampoline, lp->mode, lp->entry, lp->arg, lp->cr3);
 	}
 	free_images(s);
+	if (!reserve_exit_map()) {
+		con_write("mkboot: error: no memory for the final memory map\n");
+		goto fail;
+	}
 	return true;
 fail:
 	free_images(s);
@@ -268,11 +295,10 @@ fail:
 /* UEFI 2.x 7.4: the map key must be current; a changed map means try again. */
 static void exit_boot_services(EFI_HANDLE image)
 {
-	static uint8_t map[64 << 10];
 	for (int tries = 0; tries < 16; tries++) {
-		UINTN size = sizeof(map), key, desc_size;
+		UINTN size = exit_map_size, key, desc_size;
 		UINT32 version;
-		if (EFI_ERROR(BS->GetMemoryMap(&size, (EFI_MEMORY_DESCRIPTOR *)map, &key, &desc_size, &version)))
+		if (EFI_ERROR(BS->GetMemoryMap(&size, exit_map, &key, &desc_size, &version)))
 			continue;
 		if (!EFI_ERROR(BS->ExitBootServices(image, key)))
 			return;
