@@ -114,3 +114,17 @@ def test_a_panicking_linux_partition_does_not_stop_the_others():
     assert_probe_passed(res, "probe", 0)
     # The survivor's whole exchange with the probe came after the crash.
     assert res.seen[panic] < res.seen[verdict("survivor")], res.seen
+
+
+def test_linux_entirely_above_4g():
+    """A 6 GiB machine; the Linux partition's RAM is fixed at 5 GiB: kernel, initrd and
+    boot data all above 4 GiB, only its low slice below 1 MiB."""
+    text = probe("probe", [0], 0) + linux("high", [1], 1, extra="mkinit.peer=probe").replace(
+        'memory = "%s"' % LINUX_MEM, 'memory = "%s"\nmemory_base = 0x140000000' % LINUX_MEM)
+    res = mkq.boot("linux-high", None, smp=2, mem=6144, timeout=240, until=(), text=text,
+                   until_all=[verdict("high"), verdict("probe")])
+    assert_linux_passed(res, "high", 1, [1], ["probe"])
+    com2 = res.console(2)
+    assert "BIOS-e820: [mem 0x0000000140000000-0x000000014fffffff] usable" in com2, com2[:3000]
+    usable = re.findall(r"BIOS-e820: \[mem (0x[0-9a-f]+)-(0x[0-9a-f]+)\] usable", com2)
+    assert len(usable) == 2 and int(usable[0][1], 16) < 0x9f000, usable
