@@ -27,29 +27,30 @@ static struct {
 	uint32_t n;
 } held;
 
-static bool reserve(uint64_t base, uint64_t size, EFI_MEMORY_TYPE type)
+/* AllocatePages, remembered so release_all can give it back. */
+static bool hold(EFI_ALLOCATE_TYPE how, EFI_MEMORY_TYPE type, uint64_t size, EFI_PHYSICAL_ADDRESS *addr)
 {
-	EFI_PHYSICAL_ADDRESS addr = base;
 	UINTN pages = EFI_SIZE_TO_PAGES(size);
 	if (held.n >= MK_ARRAY_SIZE(held.base))
 		return false;
-	if (EFI_ERROR(BS->AllocatePages(AllocateAddress, type, pages, &addr)))
+	if (EFI_ERROR(BS->AllocatePages(how, type, pages, addr)))
 		return false;
-	held.base[held.n] = addr;
+	held.base[held.n] = *addr;
 	held.pages[held.n++] = pages;
 	return true;
+}
+
+static bool reserve(uint64_t base, uint64_t size, EFI_MEMORY_TYPE type)
+{
+	EFI_PHYSICAL_ADDRESS addr = base;
+	return hold(AllocateAddress, type, size, &addr);
 }
 
 bool launch_alloc_low4g(uint64_t size, EFI_MEMORY_TYPE type, uint64_t *phys)
 {
 	EFI_PHYSICAL_ADDRESS addr = 0xFFFFFFFFull;
-	UINTN pages = EFI_SIZE_TO_PAGES(size);
-	if (held.n >= MK_ARRAY_SIZE(held.base))
+	if (!hold(AllocateMaxAddress, type, size, &addr))
 		return false;
-	if (EFI_ERROR(BS->AllocatePages(AllocateMaxAddress, type, pages, &addr)))
-		return false;
-	held.base[held.n] = addr;
-	held.pages[held.n++] = pages;
 	*phys = addr;
 	return true;
 }
