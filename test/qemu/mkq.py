@@ -47,3 +47,16 @@ def lines(text, prefix):
 
 def partition_consoles(config_text):
     return qemu_run.partition_consoles(config_text)
+
+
+def probe_partition(name, cpus, tty, memory="16M", extra=""):
+    """A [[partition]] running the probe kernel on console ttyS<tty>; `extra` is appended
+    to its command line (with a leading space where needed)."""
+    return """
+[[partition]]
+name = "%s"
+cpus = [%s]
+memory = "%s"
+kernel = "probe.elf"
+cmdline = "console=ttyS%d%s"
+""" % (name, ", ".join(str(c) for c in cpus), memory, tty, extra)

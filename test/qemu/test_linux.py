@@ -35,14 +35,7 @@ cmdline = "console=ttyS%d mkinit.cpus=%d mkinit.mem_min_kb=%d mkinit.mem_max_kb=
 
 
 def probe(name, cpus, tty):
-    return """
-[[partition]]
-name = "%s"
-cpus = [%s]
-memory = "16M"
-kernel = "probe.elf"
-cmdline = "console=ttyS%d probe.exit=0"
-""" % (name, ", ".join(map(str, cpus)), tty)
+    return mkq.probe_partition(name, cpus, tty, extra=" probe.exit=0")
 
 
 def verdict(name):

@@ -18,14 +18,7 @@ EXIT_FAILED = 3  # isa-debug-exit value 1: some partition failed
 
 
 def partition(name, cpu, tty, extra=""):
-    return """
-[[partition]]
-name = "%s"
-cpus = [%d]
-memory = "16M"
-kernel = "probe.elf"
-cmdline = "console=ttyS%d%s"
-""" % (name, cpu, tty, extra)
+    return mkq.probe_partition(name, [cpu], tty, extra=extra)
 
 
 def four(extra=None):

@@ -8,15 +8,8 @@ import pytest
 import mkq
 
 
-def partition(name, cpus, tty, memory="16M"):
-    return """
-[[partition]]
-name = "%s"
-cpus = [%s]
-memory = "%s"
-kernel = "probe.elf"
-cmdline = "console=ttyS%d"
-""" % (name, ", ".join(str(c) for c in cpus), memory, tty)
+def partition(name, cpus, tty):
+    return mkq.probe_partition(name, cpus, tty)
 
 
 CASES = {
