@@ -127,14 +127,17 @@ const char *mkbox_part_name(const struct mkbox *mb, uint32_t part);
  * Sends len bytes (0..msg_max) to peer.  MKBOX_OK, MKBOX_FULL (nothing
  * written), MKBOX_TOO_BIG, MKBOX_BAD_PEER or MKBOX_CORRUPT (the consumer's
  * tail is impossible).  Does not ring: call mkbox_notify after a batch.
+ * Inline (mkbox_fast.h), as is mkbox_recv.
  */
-int mkbox_send(struct mkbox *mb, uint32_t peer, const void *msg, uint32_t len);
+static inline int mkbox_send(struct mkbox *mb, uint32_t peer, const void *msg, uint32_t len);
 /*
  * Takes the next message from peer into buf.  MKBOX_OK with *len set,
  * MKBOX_EMPTY, MKBOX_TOO_BIG (cap too small: *len says how much is needed,
  * the message stays), MKBOX_BAD_PEER or MKBOX_CORRUPT.
  */
-int mkbox_recv(struct mkbox *mb, uint32_t peer, void *buf, uint32_t cap, uint32_t *len);
+static inline int mkbox_recv(struct mkbox *mb, uint32_t peer, void *buf, uint32_t cap,
+			     uint32_t *len);
+#include "mkbox_fast.h"
 /* The next message's length without taking it: MKBOX_OK, _EMPTY, _BAD_PEER, _CORRUPT. */
 int mkbox_peek(struct mkbox *mb, uint32_t peer, uint32_t *len);
 /* Drops the next message unread (e.g. one too big for any buffer). */

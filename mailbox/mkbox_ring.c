@@ -20,12 +20,6 @@ static struct mkbox_peer *peer_of(struct mkbox *mb, uint32_t peer)
 	return &mb->peer[peer];
 }
 
-/* Slot addresses come from private geometry and a masked position only. */
-static uint8_t *slot_at(const struct mkbox *mb, struct mkbox_ring *ring, uint32_t pos)
-{
-	uint64_t off = MKBOX_RING_CTRL_SIZE + (uint64_t)(pos & (mb->slots - 1)) * mb->slot_size;
-	return (uint8_t *)ring + off;
-}
 
 static uint32_t slots_for(const struct mkbox *mb, uint32_t len)
 {
@@ -42,22 +36,18 @@ static uint32_t slots_for(const struct mkbox *mb, uint32_t len)
 #endif
 #endif
 
-/* REP MOVSB pays a start-up cost (fast strings, SDM Vol.1 7.3.9.3); from here on it wins. */
-#define MKBOX_REP_MOVSB_MIN 256
-
 /*
  * Copies that never turn into a call, so kernels linking this need no memcpy:
  * REP MOVSB for long chunks (near memcpy speed without SSE, which the UEFI
- * and kernel builds may not use), a word loop for the one-line fast path.
+ * and kernel builds may not use), mkbox_copy_short below that.
  */
-static void copy_bytes(void *dst, const void *src, size_t n)
+static void copy_bytes(void *dst, const void *src, uint32_t n)
 {
-	uint8_t *d = dst;
-	const uint8_t *s = src;
-	uint64_t w;
-
 #if defined(__x86_64__)
-	if (n >= MKBOX_REP_MOVSB_MIN) {
+	if (n >= MKBOX_COPY_SHORT_MAX) {
+		uint8_t *d = dst;
+		const uint8_t *s = src;
+		size_t count = n;
 #ifdef MKBOX_ASAN
 		/* ASan cannot see into the asm: touching both ends catches a range off either end. */
 		(void)*(volatile const uint8_t *)s;
@@ -65,29 +55,11 @@ static void copy_bytes(void *dst, const void *src, size_t n)
 		(void)*(volatile uint8_t *)d;
 		(void)*(volatile uint8_t *)(d + n - 1);
 #endif
-		__asm__ __volatile__("rep movsb" : "+D"(d), "+S"(s), "+c"(n) : : "memory");
+		__asm__ __volatile__("rep movsb" : "+D"(d), "+S"(s), "+c"(count) : : "memory");
 		return;
 	}
 #endif
-	/* Four words a step: a 56-byte one-line payload is one step and three words. */
-	for (; n >= 4 * sizeof(w); n -= 4 * sizeof(w), d += 4 * sizeof(w), s += 4 * sizeof(w)) {
-		uint64_t w0, w1, w2, w3;
-
-		__builtin_memcpy(&w0, s, 8);
-		__builtin_memcpy(&w1, s + 8, 8);
-		__builtin_memcpy(&w2, s + 16, 8);
-		__builtin_memcpy(&w3, s + 24, 8);
-		__builtin_memcpy(d, &w0, 8);
-		__builtin_memcpy(d + 8, &w1, 8);
-		__builtin_memcpy(d + 16, &w2, 8);
-		__builtin_memcpy(d + 24, &w3, 8);
-	}
-	for (; n >= sizeof(w); n -= sizeof(w), d += sizeof(w), s += sizeof(w)) {
-		__builtin_memcpy(&w, s, sizeof(w));
-		__builtin_memcpy(d, &w, sizeof(w));
-	}
-	while (n--)
-		*d++ = *s++;
+	mkbox_copy_short(dst, src, n);
 }
 
 /* The producer's view of free space, rereading the consumer's tail only when needed. */
@@ -104,7 +76,7 @@ static int tx_reserve(struct mkbox *mb, struct mkbox_peer *p, uint32_t n)
 	return used <= mb->slots - n ? MKBOX_OK : MKBOX_FULL;
 }
 
-int mkbox_send(struct mkbox *mb, uint32_t peer, const void *msg, uint32_t len)
+int mkbox_send_slowpath(struct mkbox *mb, uint32_t peer, const void *msg, uint32_t len)
 {
 	struct mkbox_peer *p = peer_of(mb, peer);
 	const uint8_t *src = msg;
@@ -123,7 +95,7 @@ int mkbox_send(struct mkbox *mb, uint32_t peer, const void *msg, uint32_t len)
 
 	/* Continuation slots first, the first slot's seq last: its store publishes all. */
 	for (uint32_t k = 1; k < n; k++) {
-		struct mkbox_slot_hdr *h = (void *)slot_at(mb, p->tx, p->tx_head + k);
+		struct mkbox_slot_hdr *h = mkbox_slot(mb, p->tx, p->tx_head + k);
 		uint32_t off = k * mb->payload;
 
 		chunk = len - off < mb->payload ? len - off : mb->payload;
@@ -131,7 +103,7 @@ int mkbox_send(struct mkbox *mb, uint32_t peer, const void *msg, uint32_t len)
 		__atomic_store_n(&h->len, MKBOX_LEN_CONT, __ATOMIC_RELAXED);
 		__atomic_store_n(&h->seq, p->tx_head + k + 1, __ATOMIC_RELEASE);
 	}
-	first = (void *)slot_at(mb, p->tx, p->tx_head);
+	first = mkbox_slot(mb, p->tx, p->tx_head);
 	copy_bytes(first + 1, src, len < mb->payload ? len : mb->payload);
 	__atomic_store_n(&first->len, len, __ATOMIC_RELAXED);
 	__atomic_store_n(&first->seq, p->tx_head + 1, __ATOMIC_RELEASE);
@@ -149,7 +121,7 @@ int mkbox_send(struct mkbox *mb, uint32_t peer, const void *msg, uint32_t len)
  */
 static int rx_first(struct mkbox *mb, struct mkbox_peer *p, uint32_t *len)
 {
-	struct mkbox_slot_hdr *h = (void *)slot_at(mb, p->rx, p->rx_tail);
+	struct mkbox_slot_hdr *h = mkbox_slot(mb, p->rx, p->rx_tail);
 	uint32_t seq = __atomic_load_n(&h->seq, __ATOMIC_ACQUIRE);
 	uint32_t want = p->rx_tail + 1;
 
@@ -168,7 +140,7 @@ static void rx_release(struct mkbox_peer *p, uint32_t n)
 	__atomic_store_n(&p->rx->cons.tail, p->rx_tail, __ATOMIC_RELEASE);
 }
 
-int mkbox_recv(struct mkbox *mb, uint32_t peer, void *buf, uint32_t cap, uint32_t *len)
+int mkbox_recv_slowpath(struct mkbox *mb, uint32_t peer, void *buf, uint32_t cap, uint32_t *len)
 {
 	struct mkbox_peer *p = peer_of(mb, peer);
 	uint8_t *dst = buf;
@@ -185,7 +157,7 @@ int mkbox_recv(struct mkbox *mb, uint32_t peer, void *buf, uint32_t cap, uint32_
 		return MKBOX_TOO_BIG;
 	n = slots_for(mb, mlen);
 	for (uint32_t k = 0; k < n; k++) {
-		struct mkbox_slot_hdr *h = (void *)slot_at(mb, p->rx, p->rx_tail + k);
+		struct mkbox_slot_hdr *h = mkbox_slot(mb, p->rx, p->rx_tail + k);
 		uint32_t off = k * mb->payload;
 		uint32_t chunk = mlen - off < mb->payload ? mlen - off : mb->payload;
 

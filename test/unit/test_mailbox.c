@@ -726,6 +726,76 @@ static void test_hostile(void)
 	free(r);
 }
 
+/*
+ * mkbox_send / mkbox_recv decide short one-slot messages inline (mkbox_fast.h)
+ * and hand everything else to the general paths: both must agree, whichever
+ * side of the line a length, a buffer or a ring's state falls.
+ */
+static void test_fast_paths(void)
+{
+	const uint64_t size = 64 * 1024;
+	uint8_t *r = region_new(size, 3, 4, 320); /* payload 312: 255/256 and 312/313 both inside */
+	struct mkbox a, b;
+	static uint8_t msg[4 * 312], got[4 * 312 + 1];
+	uint32_t len, bad = 0;
+	struct mkbox_slot_hdr *s0;
+
+	CHECK_EQ(mkbox_open(&a, r, size, 0), MKBOX_OK);
+	CHECK_EQ(mkbox_open(&b, r, size, 1), MKBOX_OK);
+	for (uint32_t n = 0; n <= 4 * 312; n++) {
+		for (uint32_t way = 0; way < 4; way++) {
+			int sr, rr;
+
+			fill(msg, n, n + way);
+			memset(got, 0, sizeof(got));
+			sr = way & 1 ? mkbox_send_slowpath(&a, 1, msg, n) : mkbox_send(&a, 1, msg, n);
+			rr = way & 2 ? mkbox_recv_slowpath(&b, 0, got, sizeof(got), &len)
+				     : mkbox_recv(&b, 0, got, sizeof(got), &len);
+			if (sr != MKBOX_OK || rr != MKBOX_OK || len != n || !filled(got, n, n + way) ||
+			    got[n])
+				bad++;
+		}
+	}
+	CHECK_EQ(bad, 0);
+	/* Arguments the inline code must not judge itself. */
+	CHECK_EQ(mkbox_send(&a, 0, msg, 1), MKBOX_BAD_PEER);
+	CHECK_EQ(mkbox_send(&a, 3, msg, 1), MKBOX_BAD_PEER);
+	CHECK_EQ(mkbox_send(&a, UINT32_MAX, msg, 1), MKBOX_BAD_PEER);
+	CHECK_EQ(mkbox_recv(&b, 1, got, sizeof(got), &len), MKBOX_BAD_PEER);
+	CHECK_EQ(mkbox_recv(&b, 7, got, sizeof(got), &len), MKBOX_BAD_PEER);
+	CHECK_EQ(mkbox_send(&a, 1, msg, 4 * 312 + 1), MKBOX_TOO_BIG);
+	/* A short message and a buffer one byte short: told the size, the message stays. */
+	fill(msg, 10, 3);
+	CHECK_EQ(mkbox_send(&a, 1, msg, 10), MKBOX_OK);
+	CHECK_EQ(mkbox_recv(&b, 0, got, 9, &len), MKBOX_TOO_BIG);
+	CHECK_EQ(len, 10);
+	CHECK_EQ(mkbox_recv(&b, 0, got, 10, &len), MKBOX_OK);
+	CHECK(filled(got, 10, 3));
+	/* A full ring as last seen: the general path rereads the tail, then says FULL. */
+	for (uint32_t i = 0; i < 4; i++)
+		CHECK_EQ(mkbox_send(&a, 1, msg, 8), MKBOX_OK);
+	CHECK_EQ(mkbox_send(&a, 1, msg, 8), MKBOX_FULL);
+	CHECK_EQ(mkbox_recv(&b, 0, got, sizeof(got), &len), MKBOX_OK);
+	CHECK_EQ(mkbox_send(&a, 1, msg, 8), MKBOX_OK); /* the freed slot, found by the reread */
+	for (uint32_t i = 0; i < 4; i++)
+		CHECK_EQ(mkbox_recv(&b, 0, got, sizeof(got), &len), MKBOX_OK);
+	CHECK_EQ(mkbox_recv(&b, 0, got, sizeof(got), &len), MKBOX_EMPTY);
+	/* Hostile seq and len at the next slot, as the inline poll first sees them. */
+	s0 = mkbox_slot(&b, b.peer[0].rx, b.peer[0].rx_tail);
+	CHECK_EQ(s0->seq, b.peer[0].rx_tail + 1 - 4); /* the previous lap: empty */
+	s0->seq = b.peer[0].rx_tail + 2;               /* a lap ahead: broken */
+	CHECK_EQ(mkbox_recv(&b, 0, got, sizeof(got), &len), MKBOX_CORRUPT);
+	s0->seq = b.peer[0].rx_tail + 1;
+	s0->len = 313; /* one slot published, a two-slot length, no continuation */
+	CHECK_EQ(mkbox_recv(&b, 0, got, sizeof(got), &len), MKBOX_CORRUPT);
+	s0->len = 4 * 312 + 1;
+	CHECK_EQ(mkbox_recv(&b, 0, got, sizeof(got), &len), MKBOX_CORRUPT);
+	s0->len = 255;
+	CHECK_EQ(mkbox_recv(&b, 0, got, sizeof(got), &len), MKBOX_OK);
+	CHECK_EQ(len, 255);
+	free(r);
+}
+
 /* Reopening (a kernel handing over to a user-space tool) resumes both sides' positions. */
 static void test_reopen(void)
 {
@@ -758,6 +828,7 @@ int main(void)
 	test_open_rejects();
 	test_open_find();
 	test_sizes();
+	test_fast_paths();
 	test_big_slots();
 	test_full_empty();
 	test_wrap();
