@@ -137,7 +137,6 @@ static inline int mkbox_send(struct mkbox *mb, uint32_t peer, const void *msg, u
  */
 static inline int mkbox_recv(struct mkbox *mb, uint32_t peer, void *buf, uint32_t cap,
 			     uint32_t *len);
-#include "mkbox_fast.h"
 /* The next message's length without taking it: MKBOX_OK, _EMPTY, _BAD_PEER, _CORRUPT. */
 int mkbox_peek(struct mkbox *mb, uint32_t peer, uint32_t *len);
 /* Drops the next message unread (e.g. one too big for any buffer). */
@@ -156,11 +155,12 @@ void mkbox_disarm(struct mkbox *mb, uint32_t peer);
  * this side did: the caller must then send the IPI (at most once per
  * arming).  Call after publishing; it orders the two (see docs/abi.md).
  */
-bool mkbox_ring_needed(struct mkbox *mb, uint32_t peer);
+static inline bool mkbox_ring_needed(struct mkbox *mb, uint32_t peer);
 /* Sends the IPI through the caller's hook (fixed delivery, physical destination). */
 typedef void (*mkbox_ring_fn)(void *ctx, uint32_t apic_id, uint8_t vector);
 /* mkbox_ring_needed, and ring(ctx, peer's boot APIC ID, peer's vector) if so. */
-bool mkbox_notify(struct mkbox *mb, uint32_t peer, mkbox_ring_fn ring, void *ctx);
+static inline bool mkbox_notify(struct mkbox *mb, uint32_t peer, mkbox_ring_fn ring,
+				void *ctx);
 
 #define MKBOX_WAIT_FOREVER UINT64_MAX
 /*
@@ -185,5 +185,7 @@ void mkbox_set_state(struct mkbox *mb, uint32_t state);
 void mkbox_heartbeat(struct mkbox *mb);
 int mkbox_read_state(const struct mkbox *mb, uint32_t part, uint32_t *state);
 int mkbox_read_heartbeat(const struct mkbox *mb, uint32_t part, uint64_t *beat);
+
+#include "mkbox_fast.h"
 
 #endif

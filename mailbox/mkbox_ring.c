@@ -220,30 +220,6 @@ void mkbox_disarm(struct mkbox *mb, uint32_t peer)
 	__atomic_store_n(&p->rx->bell.doorbell, p->rx_bell, __ATOMIC_RELAXED);
 }
 
-/* Sender half: the fence orders the seq store of mkbox_send before this load. */
-bool mkbox_ring_needed(struct mkbox *mb, uint32_t peer)
-{
-	struct mkbox_peer *p = peer_of(mb, peer);
-	uint32_t bell;
-
-	if (!p)
-		return false;
-	__atomic_thread_fence(__ATOMIC_SEQ_CST);
-	bell = __atomic_load_n(&p->tx->bell.doorbell, __ATOMIC_RELAXED);
-	if (!(bell & MKBOX_DOORBELL_ARMED) || bell == p->tx_rung)
-		return false;
-	p->tx_rung = bell; /* one IPI per arming, however many messages follow */
-	return true;
-}
-
-bool mkbox_notify(struct mkbox *mb, uint32_t peer, mkbox_ring_fn ring, void *ctx)
-{
-	if (!mkbox_ring_needed(mb, peer))
-		return false;
-	ring(ctx, mb->peer[peer].boot_apic_id, (uint8_t)mb->peer[peer].vector);
-	return true;
-}
-
 /* PAUSE (SDM Vol.2 "PAUSE"): a polite spin on the sibling hyperthread. */
 static inline void cpu_relax(void)
 {

@@ -4,8 +4,10 @@
 `make bench` runs this (tools/bench.mk).  Two probe partitions with
 probe.bench=<each other> measure, in TSC cycles, a raw cache-line round trip,
 a polled mailbox round trip, a round trip with doorbell IPIs (both sides
-halted), and streaming throughput against the same copies done by one CPU
-alone (test/probe/bench.h).  With --host-bench, the same benchmark code also
+halted), streaming between cache-resident buffers against the same copies
+done by one CPU alone, and a bulk transfer from one partition's RAM into the
+other's against memcpy of the same bytes within one partition's RAM
+(test/probe/bench.h).  With --host-bench, the same benchmark code also
 runs natively on two host threads (test/probe/host_bench.c), which shows what
 the hardware does where QEMU's TCG cannot.  This script prints both with the
 ratios the mailbox is aimed at (docs/performance.md).  A missed target is
@@ -24,11 +26,14 @@ import qemu_run  # noqa: E402
 
 BENCH_LINE = re.compile(
     r"(?:probe|host)\[([^\]]+)\]: bench raw_rtt_cycles=(\d+) mbox_poll_rtt_cycles=(\d+) "
-    r"mbox_ipi_rtt_cycles=(\d+) stream_mbps=(\d+) memcpy_mbps=(\d+)")
-DETAIL_LINE = re.compile(r"(?:probe|host)\[[^\]]+\]: (bench (with|raw|mbox_poll|mbox_ipi|stream|memcpy)\b.*)")
+    r"mbox_ipi_rtt_cycles=(\d+) stream_mbps=(\d+) memcpy_mbps=(\d+) bulk_mbps=(\d+) "
+    r"bulk_memcpy_mbps=(\d+)")
+DETAIL_LINE = re.compile(r"(?:probe|host)\[[^\]]+\]: (bench (with|raw|mbox_poll|mbox_ipi|stream|bulk)\b.*)")
 VERDICT = re.compile(r"probe\[([^\]]+)\]: (PASS|FAIL.*)")
 # The targets (issue 4): a polled mailbox round trip within 2x the raw cache-line
-# round trip, and streaming at least half the memcpy bandwidth.
+# round trip, and streaming at least half the memcpy bandwidth: a transfer of a
+# buffer in RAM to the peer's RAM against memcpy of it within RAM (the
+# cache-resident stream is shown beside it, without a target).
 POLL_OVER_RAW_MAX = 2.0
 STREAM_OVER_MEMCPY_MIN = 0.5
 
@@ -42,7 +47,8 @@ def parse(consoles):
             if m:
                 numbers = {"initiator": m.group(1), "raw": int(m.group(2)), "poll": int(m.group(3)),
                            "ipi": int(m.group(4)), "stream": int(m.group(5)),
-                           "memcpy": int(m.group(6))}
+                           "memcpy": int(m.group(6)), "bulk": int(m.group(7)),
+                           "bulk_memcpy": int(m.group(8))}
                 continue
             m = DETAIL_LINE.search(line)
             if m:
@@ -60,9 +66,11 @@ def ratio(a, b):
 def judge(n):
     """Ratios and whether each target is met, for one set of numbers."""
     r = {"poll_raw": ratio(n["poll"], n["raw"]), "ipi_raw": ratio(n["ipi"], n["raw"]),
-         "stream_memcpy": ratio(n["stream"], n["memcpy"])}
+         "stream_memcpy": ratio(n["stream"], n["memcpy"]),
+         "bulk_memcpy": ratio(n["bulk"], n["bulk_memcpy"])}
     r["poll_ok"] = r["poll_raw"] <= POLL_OVER_RAW_MAX
-    r["stream_ok"] = r["stream_memcpy"] >= STREAM_OVER_MEMCPY_MIN
+    # No bulk numbers (a side without scratch RAM) is a miss, not a pass.
+    r["bulk_ok"] = n["bulk"] > 0 and r["bulk_memcpy"] >= STREAM_OVER_MEMCPY_MIN
     return r
 
 
@@ -85,12 +93,15 @@ def table(columns):
                    lambda n, j: "%d cycles" % n["ipi"] if n.get("ipi_real", True) else "n/a"))
     out.append(row("  / raw (no target)",
                    lambda n, j: "%.1f" % j["ipi_raw"] if n.get("ipi_real", True) else "n/a"))
-    out.append(row("streaming through the ring", lambda n, j: "%d MB/s" % n["stream"]))
-    out.append(row("same copies, one CPU alone", lambda n, j: "%d MB/s" % n["memcpy"]))
-    out.append(row("  stream / copies (target >= %.1f)" % STREAM_OVER_MEMCPY_MIN,
-                   lambda n, j: "%.2f %s" % (j["stream_memcpy"], met(j["stream_ok"]))))
+    out.append(row("bulk: our RAM to the peer's", lambda n, j: "%d MB/s" % n["bulk"]))
+    out.append(row("memcpy within our RAM", lambda n, j: "%d MB/s" % n["bulk_memcpy"]))
+    out.append(row("  bulk / memcpy (target >= %.1f)" % STREAM_OVER_MEMCPY_MIN,
+                   lambda n, j: "%.2f %s" % (j["bulk_memcpy"], met(j["bulk_ok"]))))
+    out.append(row("stream, cache-resident buffers", lambda n, j: "%d MB/s" % n["stream"]))
+    out.append(row("same copies, one CPU, in cache", lambda n, j: "%d MB/s" % n["memcpy"]))
+    out.append(row("  stream / copies (no target)", lambda n, j: "%.2f" % j["stream_memcpy"]))
     out.append("  medians of TSC cycles; MB = 10^6 bytes")
-    return out, [(t, j["poll_ok"] and j["stream_ok"]) for t, _, j in judged]
+    return out, [(t, j["poll_ok"] and j["bulk_ok"]) for t, _, j in judged]
 
 
 def host_bench(path):
@@ -110,7 +121,7 @@ def main():
     ap.add_argument("--config", default=os.path.join(ROOT, "test", "configs", "bench.toml"))
     ap.add_argument("--out", default=os.path.join(qemu_run.BUILD, "bench"))
     ap.add_argument("--smp", type=int, default=2)
-    ap.add_argument("--mem", type=int, default=512)
+    ap.add_argument("--mem", type=int, default=1024)
     ap.add_argument("--timeout", type=int, default=120)
     ap.add_argument("--kvm", type=int, default=0)
     ap.add_argument("--host-bench", help="also run this native build of the benchmark (host_bench)")

@@ -3,6 +3,11 @@
  * control messages (msg.h MSG_BENCH_*) and the responder answers each; a
  * phase ends after cfg.rounds rounds or cfg.phase_cycles, whichever first,
  * and every wait ends at cfg.deadline.
+ *
+ * The latency loops are written alike: the raw loop stores a word and spins
+ * on a load, the polled loop calls mkbox_send (and the doorbell check) and
+ * spins on mkbox_recv, both with PAUSE between looks and the clock read every
+ * BENCH_SPIN_CHECK looks.  So the two differ by the mailbox's own work only.
  */
 #include "bench.h"
 
@@ -17,6 +22,8 @@ struct bench {
 	const struct bench_config *cfg;
 	struct bench_result *res;
 	struct mk_buf *why;
+	volatile uint64_t *mine, *theirs; /* the raw phase's lines */
+	uint64_t raw_base;                /* the raw phase's token, shifted */
 };
 
 static inline void relax(void)
@@ -35,6 +42,12 @@ static uint64_t now(const struct bench *b)
 	return b->l->cfg.now(b->l->cfg.ctx);
 }
 
+/* A spin's look at the clock, every BENCH_SPIN_CHECK looks: past the deadline? */
+static inline bool spun_out(const struct bench *b, uint32_t spins)
+{
+	return spins % BENCH_SPIN_CHECK == 0 && now(b) >= b->cfg->deadline;
+}
+
 static const char *peer_name(const struct bench *b)
 {
 	return mkbox_part_name(b->l->mb, b->cfg->peer);
@@ -49,6 +62,9 @@ static const char *kind_name(uint32_t kind)
 	case MSG_BENCH_ECHO_IPI: return "ECHO_IPI";
 	case MSG_BENCH_DATA: return "DATA";
 	case MSG_BENCH_DATA_END: return "DATA_END";
+	case MSG_BENCH_BULK: return "BULK";
+	case MSG_BENCH_BULK_GO: return "BULK_GO";
+	case MSG_BENCH_BULK_SUM: return "BULK_SUM";
 	case MSG_BENCH_END: return "END";
 	case MSG_BENCH_ACK: return "ACK";
 	default: return "?";
@@ -84,6 +100,19 @@ uint64_t bench_mbps(uint64_t bytes, uint64_t cycles, uint64_t khz)
 	return scaled / cycles / 1000;
 }
 
+uint64_t bench_digest(const uint8_t *p, uint64_t len)
+{
+	uint64_t h = 0xCBF29CE484222325ull, w;
+	/* FNV-1a's step over 8-byte words: every word and its place count, and it is cheap. */
+	for (; len >= 8; len -= 8, p += 8) {
+		__builtin_memcpy(&w, p, 8);
+		h = (h ^ w) * 0x100000001B3ull;
+	}
+	while (len--)
+		h = (h ^ *p++) * 0x100000001B3ull;
+	return h;
+}
+
 static void wait_hook(void *ctx, bool armed)
 {
 	struct bench *b = ctx;
@@ -103,12 +132,11 @@ static uint64_t now_hook(void *ctx)
 }
 
 /*
- * The next bench message.  Polling spins like the raw loop (one look at the
- * ring, PAUSE, the clock every BENCH_SPIN_CHECK looks), so the two round trips
- * differ by the mailbox's work only.  halt: mkbox_recv_wait arms the doorbell
- * at once and halts between looks.
+ * The next bench control message, through the link (which also serves
+ * whatever else the peer sends).  halt: mkbox_recv_wait arms the doorbell at
+ * once and halts between looks.
  */
-static bool take(struct bench *b, bool halt, uint32_t *kind, uint32_t *seq)
+static bool take(struct bench *b, bool halt, struct msg_hdr *m)
 {
 	const struct msg_hdr *h;
 	uint64_t t = now(b);
@@ -125,7 +153,7 @@ static bool take(struct bench *b, bool halt, uint32_t *kind, uint32_t *seq)
 	} else {
 		for (uint32_t spins = 1; (r = link_take(b->l, NULL, &h, &len)) == MKBOX_EMPTY; spins++) {
 			relax();
-			if (spins % BENCH_SPIN_CHECK == 0 && now(b) >= b->cfg->deadline) {
+			if (spun_out(b, spins)) {
 				r = MKBOX_TIMEOUT;
 				break;
 			}
@@ -135,20 +163,31 @@ static bool take(struct bench *b, bool halt, uint32_t *kind, uint32_t *seq)
 		mk_buf_printf(b->why, "waiting for %s: %s", peer_name(b), mkbox_strerror(r));
 		return false;
 	}
-	*kind = h->kind;
-	*seq = h->seq;
+	*m = *h;
 	return true;
 }
 
 static bool expect(struct bench *b, bool halt, uint32_t kind, uint32_t seq)
 {
-	uint32_t k, s;
-	if (!take(b, halt, &k, &s))
+	struct msg_hdr m;
+	if (!take(b, halt, &m))
 		return false;
-	if (k == kind && s == seq)
+	if (m.kind == kind && m.seq == seq)
 		return true;
 	mk_buf_printf(b->why, "expected %s %u from %s, got %s %u", kind_name(kind), seq, peer_name(b),
-		      kind_name(k), s);
+		      kind_name(m.kind), m.seq);
+	return false;
+}
+
+/* The answer to a request, whatever number it carries. */
+static bool take_ack(struct bench *b, struct msg_hdr *ack)
+{
+	if (!take(b, false, ack))
+		return false;
+	if (ack->kind == MSG_BENCH_ACK)
+		return true;
+	mk_buf_printf(b->why, "expected ACK from %s, got %s %u", peer_name(b), kind_name(ack->kind),
+		      ack->seq);
 	return false;
 }
 
@@ -174,102 +213,185 @@ static bool put_control(struct bench *b, uint32_t kind, uint32_t seq)
 	return put(b, &h, sizeof(h));
 }
 
+/* Spins (load, compare, PAUSE) until *w holds want or stop; *seen is which. */
+static bool spin_for(struct bench *b, volatile uint64_t *w, uint64_t want, uint64_t stop,
+		     uint64_t *seen)
+{
+	uint64_t v;
+	for (uint32_t spins = 1; (v = __atomic_load_n(w, __ATOMIC_ACQUIRE)) != want && v != stop;
+	     spins++) {
+		relax();
+		if (spun_out(b, spins)) {
+			mk_buf_printf(b->why, "raw ping-pong: %s stopped answering", peer_name(b));
+			return false;
+		}
+	}
+	*seen = v;
+	return true;
+}
+
 /*
  * The raw lines: the payload word of our ring's next free slot (we are its
  * only writer until we send again) and of the peer's (its, likewise).  Both
  * sides compute the same two positions once the RAW request and its ACK
  * have been taken.
  */
-static void raw_lines(struct bench *b, volatile uint64_t **mine, volatile uint64_t **theirs)
+static void raw_lines(struct bench *b)
 {
 	const struct mkbox *mb = b->l->mb;
 	const struct mkbox_peer *p = &mb->peer[b->cfg->peer];
 	uint64_t tx = (uint64_t)(p->tx_head & (mb->slots - 1)) * mb->slot_size;
 	uint64_t rx = (uint64_t)(p->rx_tail & (mb->slots - 1)) * mb->slot_size;
-	*mine = (volatile uint64_t *)((uint8_t *)p->tx + MKBOX_RING_CTRL_SIZE + tx + MKBOX_SLOT_HDR_SIZE);
-	*theirs = (volatile uint64_t *)((uint8_t *)p->rx + MKBOX_RING_CTRL_SIZE + rx + MKBOX_SLOT_HDR_SIZE);
+	b->mine = (volatile uint64_t *)((uint8_t *)p->tx + MKBOX_RING_CTRL_SIZE + tx + MKBOX_SLOT_HDR_SIZE);
+	b->theirs = (volatile uint64_t *)((uint8_t *)p->rx + MKBOX_RING_CTRL_SIZE + rx + MKBOX_SLOT_HDR_SIZE);
 }
 
-static bool spin_until(struct bench *b, volatile uint64_t *w, uint64_t v)
+/*
+ * Times one(b, i) for i = 1.. after BENCH_WARMUP rounds, until `rounds` or
+ * the phase's time is up.  Always inlined, so one() is a direct call and the
+ * phases' loops are the same code around different rounds.
+ */
+static inline __attribute__((always_inline)) bool
+timed_rounds(struct bench *b, uint32_t rounds, bool (*one)(struct bench *, uint32_t),
+	     struct bench_stat *st)
 {
-	for (uint32_t spins = 1; __atomic_load_n(w, __ATOMIC_ACQUIRE) != v; spins++) {
-		relax();
-		if (spins % BENCH_SPIN_CHECK == 0 && now(b) >= b->cfg->deadline) {
-			mk_buf_printf(b->why, "raw ping-pong: %s stopped answering", peer_name(b));
+	uint64_t end = now(b) + b->cfg->phase_cycles, *s = b->cfg->samples;
+	uint32_t n = 0;
+	for (uint32_t i = 1; i <= rounds + BENCH_WARMUP; i++) {
+		uint64_t t0 = now(b), t1;
+		if (!one(b, i))
 			return false;
-		}
+		t1 = now(b);
+		if (i > BENCH_WARMUP)
+			s[n++] = t1 - t0;
+		if (t1 >= end)
+			break;
 	}
+	bench_stats(s, n, st);
 	return true;
+}
+
+static bool raw_round(struct bench *b, uint32_t i)
+{
+	uint64_t seen;
+	__atomic_store_n(b->mine, b->raw_base | i, __ATOMIC_RELEASE);
+	return spin_for(b, b->theirs, b->raw_base | i, b->raw_base | i, &seen);
 }
 
 static bool raw_initiator(struct bench *b, uint32_t tok)
 {
-	volatile uint64_t *mine, *theirs;
-	uint64_t base = (uint64_t)tok << 32, end, *s = b->cfg->samples;
-	uint32_t n = 0;
+	uint64_t seen;
 	if (!put_control(b, MSG_BENCH_RAW, tok) || !expect(b, false, MSG_BENCH_ACK, tok))
 		return false;
-	raw_lines(b, &mine, &theirs);
-	end = now(b) + b->cfg->phase_cycles;
-	for (uint32_t i = 1; i <= b->cfg->rounds + BENCH_WARMUP; i++) {
-		uint64_t t0 = now(b), t1;
-		__atomic_store_n(mine, base | i, __ATOMIC_RELEASE);
-		if (!spin_until(b, theirs, base | i))
-			return false;
-		t1 = now(b);
-		if (i > BENCH_WARMUP)
-			s[n++] = t1 - t0;
-		if (t1 >= end)
-			break;
-	}
-	/* The peer must see STOP before our next message reuses the line. */
-	__atomic_store_n(mine, base | BENCH_STOP, __ATOMIC_RELEASE);
-	if (!spin_until(b, theirs, base | BENCH_STOP))
+	raw_lines(b);
+	b->raw_base = (uint64_t)tok << 32;
+	if (!timed_rounds(b, b->cfg->rounds, raw_round, &b->res->raw))
 		return false;
-	bench_stats(s, n, &b->res->raw);
-	return true;
+	/* The peer must see STOP before our next message reuses the line. */
+	__atomic_store_n(b->mine, b->raw_base | BENCH_STOP, __ATOMIC_RELEASE);
+	return spin_for(b, b->theirs, b->raw_base | BENCH_STOP, b->raw_base | BENCH_STOP, &seen);
 }
 
+/* Echoes 1, 2, 3, ... as each arrives, and the stop value last. */
 static bool raw_responder(struct bench *b, uint32_t tok)
 {
-	volatile uint64_t *mine, *theirs;
-	uint64_t last = 0;
-	raw_lines(b, &mine, &theirs);
-	for (uint32_t spins = 1;; spins++) {
-		uint64_t v = __atomic_load_n(theirs, __ATOMIC_ACQUIRE);
-		if (v >> 32 == tok && v != last) {
-			__atomic_store_n(mine, v, __ATOMIC_RELEASE);
-			last = v;
-			if ((uint32_t)v == BENCH_STOP)
-				return true;
-		}
-		relax();
-		if (spins % BENCH_SPIN_CHECK == 0 && now(b) >= b->cfg->deadline) {
-			mk_buf_printf(b->why, "raw ping-pong: %s stopped", peer_name(b));
+	uint64_t base = (uint64_t)tok << 32, seen;
+	raw_lines(b);
+	for (uint32_t i = 1;; i++) {
+		if (!spin_for(b, b->theirs, base | i, base | BENCH_STOP, &seen))
 			return false;
-		}
+		__atomic_store_n(b->mine, seen, __ATOMIC_RELEASE);
+		if (seen == (base | BENCH_STOP))
+			return true;
 	}
 }
 
-/* Echo rounds: polled, or (ipi) both sides halting between messages. */
-static bool echo_rounds(struct bench *b, bool ipi, uint32_t rounds, struct bench_stat *st)
+/* One echo, sent as any kernel sends: mkbox_send, then the doorbell check. */
+static bool echo_put(struct bench *b, uint32_t seq)
 {
-	uint32_t kind = ipi ? MSG_BENCH_ECHO_IPI : MSG_BENCH_ECHO, n = 0;
-	uint32_t rings = b->l->peer[b->cfg->peer].rings;
-	uint64_t end = now(b) + b->cfg->phase_cycles, *s = b->cfg->samples;
-	for (uint32_t i = 1; i <= rounds + BENCH_WARMUP; i++) {
-		uint64_t t0 = now(b), t1;
-		if (!put_control(b, kind, i) || !expect(b, ipi, kind, i))
-			return false;
-		t1 = now(b);
-		if (i > BENCH_WARMUP)
-			s[n++] = t1 - t0;
-		if (t1 >= end)
-			break;
+	struct link *l = b->l;
+	uint32_t peer = b->cfg->peer;
+	struct msg_hdr h;
+	int r;
+	msg_control(&h, MSG_BENCH_ECHO, seq);
+	r = mkbox_send(l->mb, peer, &h, sizeof(h));
+	if (r == MKBOX_OK) {
+		/* link_send_now's work without its call, counted where it counts. */
+		if (mkbox_notify(l->mb, peer, l->cfg.ring, l->cfg.ring_ctx))
+			l->peer[peer].rings++;
+		return true;
 	}
-	if (ipi)
-		b->res->ipi_rings = b->l->peer[b->cfg->peer].rings - rings;
-	bench_stats(s, n, st);
+	/* One echo in flight at a time: a full ring is as wrong as any other error. */
+	mk_buf_printf(b->why, "sending ECHO %u to %s: %s", seq, peer_name(b), mkbox_strerror(r));
+	return false;
+}
+
+/* The echo `seq` (or, if end, the closing seq 0), polled with mkbox_recv itself. */
+static bool echo_take(struct bench *b, uint32_t seq, bool end, uint32_t *got)
+{
+	struct mkbox *mb = b->l->mb;
+	uint32_t peer = b->cfg->peer, len = 0;
+	struct msg_hdr m = {0};
+	int r;
+	for (uint32_t spins = 1; (r = mkbox_recv(mb, peer, &m, sizeof(m), &len)) == MKBOX_EMPTY; spins++) {
+		relax();
+		if (spun_out(b, spins)) {
+			r = MKBOX_TIMEOUT;
+			break;
+		}
+	}
+	if (r != MKBOX_OK) {
+		mk_buf_printf(b->why, "waiting for ECHO %u from %s: %s", seq, peer_name(b),
+			      mkbox_strerror(r));
+		return false;
+	}
+	*got = m.seq;
+	if (len == MSG_HDR_LEN && m.magic == MSG_MAGIC && m.kind == MSG_BENCH_ECHO &&
+	    (m.seq == seq || (end && m.seq == 0)))
+		return true;
+	mk_buf_printf(b->why, "expected ECHO %u from %s, got %s %u (%u bytes)", seq, peer_name(b),
+		      kind_name(m.kind), m.seq, len);
+	return false;
+}
+
+static bool poll_round(struct bench *b, uint32_t i)
+{
+	uint32_t got;
+	return echo_put(b, i) && echo_take(b, i, false, &got);
+}
+
+/* Polled rounds: ECHO i and its echo; ECHO 0 ends the responder's loop. */
+static bool echo_polled(struct bench *b)
+{
+	return timed_rounds(b, b->cfg->rounds, poll_round, &b->res->poll) && poll_round(b, 0);
+}
+
+/* The responder's polled loop, entered with the first ECHO taken through the link. */
+static bool echo_responder(struct bench *b, uint32_t seq)
+{
+	for (;;) {
+		if (!echo_put(b, seq))
+			return false;
+		if (!seq)
+			return true;
+		if (!echo_take(b, seq + 1, true, &seq))
+			return false;
+		b->res->answered++;
+	}
+}
+
+static bool ipi_round(struct bench *b, uint32_t i)
+{
+	return put_control(b, MSG_BENCH_ECHO_IPI, i) && expect(b, true, MSG_BENCH_ECHO_IPI, i);
+}
+
+/* Doorbell rounds: each side halts between messages. */
+static bool echo_ipi(struct bench *b)
+{
+	uint32_t rings = b->l->peer[b->cfg->peer].rings;
+	if (!timed_rounds(b, b->cfg->rounds / BENCH_IPI_SHARE, ipi_round, &b->res->ipi))
+		return false;
+	b->res->ipi_rings = b->l->peer[b->cfg->peer].rings - rings;
 	return true;
 }
 
@@ -321,14 +443,125 @@ static bool stream(struct bench *b)
 	return true;
 }
 
+/* Bulk chunks: a quarter of the ring in whole slots (one slot in rings of fewer than four). */
+static uint32_t bulk_chunk(const struct mkbox *mb)
+{
+	uint32_t len = mb->msg_max / BENCH_STREAM_SHARE / mb->payload * mb->payload;
+	return len ? len : mb->payload;
+}
+
+/* Pseudo-random words (xorshift64), so the digest checks every byte moved. */
+static void bulk_fill(uint8_t *p, uint64_t len, uint64_t seed)
+{
+	uint64_t x = seed | 1;
+	for (uint64_t i = 0; i + 8 <= len; i += 8) {
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		__builtin_memcpy(p + i, &x, 8);
+	}
+}
+
+/*
+ * Bulk: `count` chunks of our RAM into the peer's, bare payload straight from
+ * the source (mkbox_send) into the destination (mkbox_recv), then the peer's
+ * digest of what arrived against ours; the baseline copies the same bytes in
+ * the same pieces within our RAM, from the source into its other half.
+ */
+static bool bulk(struct bench *b, uint32_t tok)
+{
+	struct bench_result *r = b->res;
+	uint32_t chunk = bulk_chunk(b->l->mb);
+	uint64_t half = b->cfg->bulk ? b->cfg->bulk_size / 2 : 0, count, bytes, t0, digest;
+	uint8_t *src = b->cfg->bulk, *dst = b->cfg->bulk + half;
+	struct msg_hdr ack;
+
+	r->bulk_msg_len = chunk;
+	if (!put_control(b, MSG_BENCH_BULK, chunk) || !take_ack(b, &ack))
+		return false;
+	count = ack.seq;
+	if (count > half / chunk)
+		count = half / chunk;
+	if (count > b->cfg->bulk_bytes / chunk)
+		count = b->cfg->bulk_bytes / chunk;
+	if (!count)
+		return true; /* one side has no scratch RAM: no bulk numbers */
+	bytes = count * chunk;
+	bulk_fill(src, bytes, tok);
+	digest = bench_digest(src, bytes);
+	if (!put_control(b, MSG_BENCH_BULK_GO, (uint32_t)count))
+		return false;
+	t0 = now(b);
+	for (uint64_t k = 0; k < count; k++)
+		if (!put(b, src + k * chunk, chunk))
+			return false;
+	if (!expect(b, false, MSG_BENCH_ACK, (uint32_t)count))
+		return false;
+	r->bulk_cycles = now(b) - t0;
+	r->bulk_bytes = bytes;
+	r->bulk_mbps = bench_mbps(bytes, r->bulk_cycles, b->cfg->tsc_khz);
+	if (!put_control(b, MSG_BENCH_BULK_SUM, (uint32_t)count) || !take_ack(b, &ack))
+		return false;
+	if (ack.sum != digest) {
+		mk_buf_printf(b->why, "bulk: %s's digest of the %llu bytes is 0x%llx, ours 0x%llx",
+			      peer_name(b), (unsigned long long)bytes, (unsigned long long)ack.sum,
+			      (unsigned long long)digest);
+		return false;
+	}
+	t0 = now(b);
+	for (uint64_t off = 0; off < bytes; off += chunk)
+		copy(dst + off, src + off, chunk);
+	r->bulk_copy_cycles = now(b) - t0;
+	r->bulk_copy_mbps = bench_mbps(bytes, r->bulk_copy_cycles, b->cfg->tsc_khz);
+	return true;
+}
+
+/* The responder's side of BULK_GO: `count` chunks straight into our scratch RAM. */
+static bool bulk_receive(struct bench *b, uint32_t chunk, uint32_t count)
+{
+	uint32_t len = 0;
+	int r = MKBOX_OK;
+	if (!chunk || count > b->cfg->bulk_size / chunk) {
+		mk_buf_printf(b->why, "bulk: %u chunks of %u bytes from %s do not fit", count, chunk,
+			      peer_name(b));
+		return false;
+	}
+	for (uint64_t k = 0; k < count; k++) {
+		uint8_t *dst = b->cfg->bulk + k * chunk;
+		for (uint32_t spins = 1; (r = mkbox_recv(b->l->mb, b->cfg->peer, dst, chunk, &len)) == MKBOX_EMPTY;
+		     spins++) {
+			relax();
+			if (spun_out(b, spins)) {
+				r = MKBOX_TIMEOUT;
+				break;
+			}
+		}
+		if (r != MKBOX_OK || len != chunk) {
+			mk_buf_printf(b->why, "bulk chunk %llu of %u from %s: %s, %u bytes",
+				      (unsigned long long)k, count, peer_name(b), mkbox_strerror(r), len);
+			return false;
+		}
+	}
+	return true;
+}
+
+static bool put_digest(struct bench *b, uint32_t chunk, uint32_t count)
+{
+	struct msg_hdr h;
+	msg_control(&h, MSG_BENCH_ACK, count);
+	h.sum = bench_digest(b->cfg->bulk, (uint64_t)chunk * count);
+	return put(b, &h, sizeof(h));
+}
+
 static bool initiator(struct bench *b)
 {
 	uint32_t tok = (uint32_t)(now(b) >> 8) | 1u; /* tells this run's raw values from stale ones */
 	/* The peer may still be busy: wait for it halting. */
 	if (!put_control(b, MSG_BENCH_BEGIN, tok) || !expect(b, true, MSG_BENCH_ACK, tok))
 		return false;
-	if (!raw_initiator(b, tok) || !echo_rounds(b, false, b->cfg->rounds, &b->res->poll) ||
-	    !echo_rounds(b, true, b->cfg->rounds / BENCH_IPI_SHARE, &b->res->ipi) || !stream(b))
+	if (!raw_initiator(b, tok) || !echo_polled(b) ||
+	    !echo_ipi(b) || !stream(b) ||
+	    !bulk(b, tok))
 		return false;
 	return put_control(b, MSG_BENCH_END, tok) && expect(b, false, MSG_BENCH_ACK, tok);
 }
@@ -336,19 +569,40 @@ static bool initiator(struct bench *b)
 static bool responder(struct bench *b)
 {
 	bool halt = true; /* until the initiator shows up, and after each ECHO_IPI */
-	uint32_t kind, seq, data = 0;
+	uint32_t kind, seq, data = 0, chunk = 0, count = 0;
+	struct msg_hdr m;
 	for (;;) {
 		bool ok = true;
-		if (!take(b, halt, &kind, &seq))
+		if (!take(b, halt, &m))
 			return false;
+		kind = m.kind;
+		seq = m.seq;
 		halt = false;
 		switch (kind) {
 		case MSG_BENCH_BEGIN: ok = put_control(b, MSG_BENCH_ACK, seq); break;
 		case MSG_BENCH_RAW: ok = put_control(b, MSG_BENCH_ACK, seq) && raw_responder(b, seq); break;
-		case MSG_BENCH_ECHO: ok = put_control(b, kind, seq); break;
+		case MSG_BENCH_ECHO: ok = echo_responder(b, seq); break;
 		case MSG_BENCH_ECHO_IPI: ok = put_control(b, kind, seq); halt = true; break;
 		case MSG_BENCH_DATA: data++; break;
 		case MSG_BENCH_DATA_END: ok = put_control(b, MSG_BENCH_ACK, data); data = 0; break;
+		case MSG_BENCH_BULK:
+			chunk = seq;
+			count = 0;
+			if (b->cfg->bulk && chunk)
+				count = b->cfg->bulk_size / chunk > UINT32_MAX ? UINT32_MAX
+									: (uint32_t)(b->cfg->bulk_size / chunk);
+			ok = put_control(b, MSG_BENCH_ACK, count);
+			break;
+		case MSG_BENCH_BULK_GO:
+			ok = bulk_receive(b, chunk, seq) && put_control(b, MSG_BENCH_ACK, seq);
+			count = seq;
+			break;
+		case MSG_BENCH_BULK_SUM:
+			if (seq != count)
+				mk_buf_printf(b->why, "bulk: %s asks for the digest of %u chunks, %u came",
+					      peer_name(b), seq, count);
+			ok = seq == count && put_digest(b, chunk, count);
+			break;
 		case MSG_BENCH_END: return put_control(b, MSG_BENCH_ACK, seq);
 		default:
 			mk_buf_printf(b->why, "unexpected %s %u from %s", kind_name(kind), seq, peer_name(b));

@@ -95,15 +95,6 @@ const struct msg_hdr *msg_binary(const uint8_t *buf, uint32_t len)
 	return h;
 }
 
-void msg_control(struct msg_hdr *h, uint32_t kind, uint32_t seq)
-{
-	h->magic = MSG_MAGIC;
-	h->kind = kind;
-	h->seq = seq;
-	h->len = MSG_HDR_LEN;
-	h->sum = 0;
-}
-
 bool msg_is_hello(const uint8_t *buf, uint32_t len)
 {
 	return len == MSG_HELLO_LEN && !mk_memcmp(buf, MSG_HELLO, MSG_HELLO_LEN);

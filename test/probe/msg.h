@@ -28,12 +28,15 @@ enum msg_kind {
 	MSG_STREAM_END,     /* seq = number of stream messages sent */
 	MSG_BENCH_BEGIN,    /* bench.c: the initiator's request; seq = a token */
 	MSG_BENCH_RAW,      /* start of the raw ping-pong; seq = the token */
-	MSG_BENCH_ECHO,     /* echo and keep polling */
+	MSG_BENCH_ECHO,     /* echo and keep polling; seq 0 ends the polled rounds */
 	MSG_BENCH_ECHO_IPI, /* echo, ring, and halt while waiting for the next */
 	MSG_BENCH_DATA,     /* streaming: payload not checked */
 	MSG_BENCH_DATA_END, /* streaming done: the responder answers with the bytes it got */
+	MSG_BENCH_BULK,     /* bulk: seq = chunk length; the ACK says how many chunks fit */
+	MSG_BENCH_BULK_GO,  /* bulk: seq = chunks that follow, bare payload without a header */
+	MSG_BENCH_BULK_SUM, /* bulk: the ACK's sum is bench_digest of what arrived */
 	MSG_BENCH_END,      /* the bench is over */
-	MSG_BENCH_ACK,      /* the responder's answer to BEGIN, RAW, DATA_END and END */
+	MSG_BENCH_ACK,      /* the responder's answer to BEGIN, RAW, DATA_END, BULK*, END */
 	MSG_KIND_LIMIT
 };
 
@@ -42,7 +45,7 @@ struct msg_hdr {
 	uint32_t kind;  /* enum msg_kind */
 	uint32_t seq;
 	uint32_t len;   /* the whole message, header included */
-	uint64_t sum;   /* msg_checksum with this field taken as 0 (MSG_STREAM only) */
+	uint64_t sum;   /* MSG_STREAM: msg_checksum with this field taken as 0; BULK_SUM's ACK: digest */
 };
 
 _Static_assert(sizeof(struct msg_hdr) == 24, "msg_hdr layout");
@@ -72,8 +75,15 @@ bool msg_stream_check(const uint8_t *buf, uint32_t len, uint32_t want_seq, uint3
 
 /* A binary header of a known kind whose len equals the mailbox length, or NULL. */
 const struct msg_hdr *msg_binary(const uint8_t *buf, uint32_t len);
-/* Fills a header-only binary message (no payload, no sum). */
-void msg_control(struct msg_hdr *h, uint32_t kind, uint32_t seq);
+/* Fills a header-only binary message (no payload, no sum).  Inline: bench.c times it. */
+static inline void msg_control(struct msg_hdr *h, uint32_t kind, uint32_t seq)
+{
+	h->magic = MSG_MAGIC;
+	h->kind = kind;
+	h->seq = seq;
+	h->len = MSG_HDR_LEN;
+	h->sum = 0;
+}
 
 bool msg_is_hello(const uint8_t *buf, uint32_t len);
 /* "ping <i> from <name>": true with i and name (printable, no spaces, 1..31 chars). */

@@ -26,6 +26,7 @@
 #define PEERS_BENCH_ROUNDS 2000u
 #define PEERS_BENCH_PHASE_MS 1000u
 #define PEERS_BENCH_STREAM_BYTES (16ull << 20)
+#define PEERS_BENCH_BULK_BYTES (64ull << 20)
 #define PEERS_PINGS 8u
 
 static struct {
@@ -234,7 +235,7 @@ static void log_stat(const char *what, const struct bench_stat *s, const char *e
 		  extra);
 }
 
-void peers_bench(uint32_t wait_s)
+void peers_bench(uint32_t wait_s, uint8_t *scratch, uint64_t scratch_size)
 {
 	char whybuf[PROBE_LINE_MAX], extra[64];
 	struct bench_config cfg;
@@ -252,6 +253,9 @@ void peers_bench(uint32_t wait_s)
 	cfg.stream_bytes = PEERS_BENCH_STREAM_BYTES;
 	cfg.deadline = deadline_s(wait_s);
 	cfg.samples = samples;
+	cfg.bulk = scratch;
+	cfg.bulk_size = scratch_size;
+	cfg.bulk_bytes = PEERS_BENCH_BULK_BYTES;
 	irq_counts(&before);
 	if (!bench_run(&P.link, &cfg, &r, &why))
 		probe_fail("bench: %s", whybuf);
@@ -272,10 +276,14 @@ void peers_bench(uint32_t wait_s)
 	probe_log("bench stream: %llu bytes in %u-byte messages, %llu cycles; memcpy %llu cycles",
 		  (unsigned long long)r.stream_bytes, r.msg_len, (unsigned long long)r.stream_cycles,
 		  (unsigned long long)r.memcpy_cycles);
-	probe_log("bench raw_rtt_cycles=%llu mbox_poll_rtt_cycles=%llu mbox_ipi_rtt_cycles=%llu stream_mbps=%llu memcpy_mbps=%llu",
+	probe_log("bench bulk: %llu bytes of our RAM into %s's in %u-byte messages, digest checked, %llu cycles; memcpy within our RAM %llu cycles",
+		  (unsigned long long)r.bulk_bytes, peer, r.bulk_msg_len,
+		  (unsigned long long)r.bulk_cycles, (unsigned long long)r.bulk_copy_cycles);
+	probe_log("bench raw_rtt_cycles=%llu mbox_poll_rtt_cycles=%llu mbox_ipi_rtt_cycles=%llu stream_mbps=%llu memcpy_mbps=%llu bulk_mbps=%llu bulk_memcpy_mbps=%llu",
 		  (unsigned long long)r.raw.median, (unsigned long long)r.poll.median,
 		  (unsigned long long)r.ipi.median, (unsigned long long)r.stream_mbps,
-		  (unsigned long long)r.memcpy_mbps);
+		  (unsigned long long)r.memcpy_mbps, (unsigned long long)r.bulk_mbps,
+		  (unsigned long long)r.bulk_copy_mbps);
 }
 
 static bool ping_peer_done(const struct link *l)

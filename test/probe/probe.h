@@ -112,8 +112,11 @@ bool peers_counts(uint32_t part);
 void peers_wait_filled(uint32_t wait_s);
 /* The streams with every probe peer; prints a line per peer; fails the probe on any error. */
 void peers_exchange(uint32_t wait_s);
-/* probe.bench=<peer>: runs the benchmark and prints the results. */
-void peers_bench(uint32_t wait_s);
+/*
+ * probe.bench=<peer>: runs the benchmark and prints the results.  scratch:
+ * RAM of ours nothing else uses any more (the bulk phase's buffers), or NULL.
+ */
+void peers_bench(uint32_t wait_s, uint8_t *scratch, uint64_t scratch_size);
 /* probe.ping=<peer>: once the peer is done, pings it like a Linux init would. */
 void peers_ping(uint32_t wait_s);
 /* Serves the mailbox until every probe peer is DONE or worse: false on timeout. */

@@ -98,11 +98,11 @@ static void test_msg(void)
 	mk_buf_init(&why, whybuf, sizeof(whybuf));
 	CHECK(!msg_stream_check(a, 100, 7, 100, &why));
 	CHECK_STR(whybuf, want);
-	msg_control((struct msg_hdr *)a, MSG_BENCH_ACK, 3);
+	msg_control((struct msg_hdr *)a, MSG_BENCH_ACK, 3); /* kind 13 */
 	CHECK(msg_binary(a, MSG_HDR_LEN) != NULL);
 	mk_buf_init(&why, whybuf, sizeof(whybuf));
 	CHECK(!msg_stream_check(a, MSG_HDR_LEN, 3, MSG_HDR_LEN, &why));
-	CHECK_STR(whybuf, "message 3 (24 bytes): not a stream message (magic 0x31425250, kind 10)");
+	CHECK_STR(whybuf, "message 3 (24 bytes): not a stream message (magic 0x31425250, kind 13)");
 	((struct msg_hdr *)a)->kind = MSG_KIND_LIMIT;
 	CHECK(msg_binary(a, MSG_HDR_LEN) == NULL);
 	((struct msg_hdr *)a)->kind = 0;
@@ -589,6 +589,7 @@ static void test_stats(void)
 }
 
 static uint64_t samples[2][400];
+static uint8_t scratch[2][3 << 20];
 static struct bench_result res[2];
 static char why_text[2][200];
 static bool bench_ok[2];
@@ -606,6 +607,10 @@ static void *bench_thread(void *arg)
 	cfg.stream_bytes = 1 << 20;
 	cfg.deadline = now_ns(NULL) + 30 * SEC;
 	cfg.samples = samples[self];
+	/* The initiator has room for 1 MiB and its copy; the responder for 3 MiB. */
+	cfg.bulk = scratch[self];
+	cfg.bulk_size = self ? sizeof(scratch[self]) : 2 << 20;
+	cfg.bulk_bytes = 8 << 20;
 	mk_buf_init(&why, why_text[self], sizeof(why_text[self]));
 	/* The responder arrives late: BEGIN waits parked, as in the probe. */
 	if (self == 1) {
@@ -640,8 +645,17 @@ static void test_bench(void)
 	CHECK_EQ(res[0].msg_len, 2032); /* whole slots: the 2 KiB buffer is less than a quarter ring */
 	CHECK(res[0].stream_bytes >= 1 << 20);
 	CHECK(res[0].stream_mbps > 0 && res[0].memcpy_mbps > 0);
-	/* BEGIN, RAW, 404 + 104 echoes, DATA messages, DATA_END; END is not counted. */
-	CHECK_EQ(res[1].answered, 2 + 404 + 104 + res[0].stream_bytes / res[0].msg_len + 1);
+	/* Bulk: as many whole chunks as the initiator's half holds, every byte checked. */
+	CHECK_EQ(res[0].bulk_msg_len, 16 * 1016);
+	CHECK_EQ(res[0].bulk_bytes, (1 << 20) / (16 * 1016) * (16 * 1016));
+	CHECK(res[0].bulk_mbps > 0 && res[0].bulk_copy_mbps > 0);
+	CHECK(memcmp(scratch[0], scratch[1], res[0].bulk_bytes) == 0);
+	CHECK(memcmp(scratch[0], scratch[0] + (1 << 20), res[0].bulk_bytes) == 0);
+	/*
+	 * BEGIN, RAW, 404 + 1 polled echoes (the last ends the loop), 104 doorbell
+	 * echoes, DATA messages, DATA_END, BULK, BULK_GO, BULK_SUM; END is not counted.
+	 */
+	CHECK_EQ(res[1].answered, 2 + 405 + 104 + res[0].stream_bytes / res[0].msg_len + 1 + 3);
 
 	/* A peer that never answers: the initiator gives up at its deadline. */
 	struct bench_config cfg;

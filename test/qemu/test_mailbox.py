@@ -105,15 +105,22 @@ def test_pings_answered_after_the_verdict():
 
 
 def test_bench_config_measures():
-    """`make bench`'s config: the numbers are there and positive (their size is not asserted)."""
-    res = mkq.boot("mailbox-bench", os.path.join(mkq.CONFIGS, "bench.toml"), smp=2, mem=512,
+    """`make bench`'s config: the numbers are there and positive (their size is not asserted),
+    and the bulk transfer arrived intact (the responder's digest matched)."""
+    res = mkq.boot("mailbox-bench", os.path.join(mkq.CONFIGS, "bench.toml"), smp=2, mem=1024,
                    timeout=150, until=())
     a = mkq.lines(res.console(1), "probe[a]: ")
     m = [re.fullmatch(r"probe\[a\]: bench raw_rtt_cycles=(\d+) mbox_poll_rtt_cycles=(\d+) "
-                      r"mbox_ipi_rtt_cycles=(\d+) stream_mbps=(\d+) memcpy_mbps=(\d+)", l) for l in a]
+                      r"mbox_ipi_rtt_cycles=(\d+) stream_mbps=(\d+) memcpy_mbps=(\d+) "
+                      r"bulk_mbps=(\d+) bulk_memcpy_mbps=(\d+)", l) for l in a]
     m = [x for x in m if x]
     assert len(m) == 1, a
     assert all(int(v) > 0 for v in m[0].groups()), m[0].groups()
+    bulk = [re.fullmatch(r"probe\[a\]: bench bulk: (\d+) bytes of our RAM into b's in 65408-byte "
+                         r"messages, digest checked, \d+ cycles; memcpy within our RAM \d+ cycles", l)
+            for l in a]
+    bulk = [x for x in bulk if x]
+    assert len(bulk) == 1 and int(bulk[0].group(1)) == 64 * 1024 * 1024 // 65408 * 65408, a
     assert a[-1] == "probe[a]: PASS", a[-5:]
     b = mkq.lines(res.console(2), "probe[b]: ")
     assert any(re.fullmatch(r"probe\[b\]: bench with a: answered \d+ requests, [1-9]\d* doorbells received", l)
