@@ -50,6 +50,17 @@ size_t mk_strlen(const char *s)
 	return n;
 }
 
+int mk_hex_value(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
 size_t mk_strnlen(const char *s, size_t max)
 {
 	size_t n = 0;

@@ -19,6 +19,8 @@ void *mk_memmove(void *dst, const void *src, size_t n);
 void *mk_memset(void *dst, int c, size_t n);
 int mk_memcmp(const void *a, const void *b, size_t n);
 size_t mk_strlen(const char *s);
+/* The value of a hex digit (either case), or -1. */
+int mk_hex_value(int c);
 size_t mk_strnlen(const char *s, size_t max);
 bool mk_streq(const char *a, const char *b);
 /* Copies at most cap-1 bytes and always terminates; returns false on truncation. */

@@ -27,17 +27,6 @@
 
 #include "tool.h"
 
-static int hex_digit(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* "0x" then 1..16 hex digits, nothing else: the whole of [s, s+len). */
 static bool parse_hex_u64(const char *s, size_t len, uint64_t *v)
 {
@@ -45,7 +34,7 @@ static bool parse_hex_u64(const char *s, size_t len, uint64_t *v)
 		return false;
 	*v = 0;
 	for (size_t i = 2; i < len; i++) {
-		int d = hex_digit(s[i]);
+		int d = mk_hex_value((unsigned char)s[i]);
 		if (d < 0)
 			return false;
 		*v = *v << 4 | (uint64_t)d;
