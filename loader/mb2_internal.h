@@ -1,10 +1,12 @@
 /*
  * Shared between the multiboot2 loader's files (mb2.c: the header, its tags
- * and loading the image; mb2_info.c: the boot information).  Not a public API.
+ * and loading the image; mb2_layout.c: where a raw or ELF image's bytes go;
+ * mb2_info.c: the boot information).  Not a public API.
  */
 #ifndef MKBOOT_MB2_INTERNAL_H
 #define MKBOOT_MB2_INTERNAL_H
 
+#include "elf.h"
 #include "mb2.h"
 
 /* A kernel image has no line or column: diagnostics name only the file. */
@@ -39,6 +41,49 @@ static inline uint64_t mb2_align_tag(uint64_t v)
 {
 	return (v + MB2_TAG_ALIGN - 1) & ~(uint64_t)(MB2_TAG_ALIGN - 1);
 }
+
+/* What the header tags asked for (spec 3.1.3 .. 3.1.13). */
+struct mb2_tags {
+	bool has_address, has_entry, has_reloc;
+	struct mb2_htag_address address;
+	uint32_t entry;
+	struct mb2_htag_relocatable reloc;
+	uint32_t acpi_required;
+};
+
+/* Where the image goes at its link addresses: mb2_raw_layout or mb2_elf_layout. */
+struct mb2_layout {
+	uint32_t format;
+	uint64_t start, end; /* link-time physical span, bss included */
+	uint64_t entry;      /* link-time physical entry */
+	/* raw images: one block */
+	uint64_t file_off, file_size;
+	/* ELF images */
+	bool is64;
+	uint64_t phoff;
+	uint32_t phentsize, phnum;
+};
+
+/* One program header, widened to 64 bits. */
+struct elf_seg {
+	uint32_t type;
+	uint64_t offset, vaddr, paddr, filesz, memsz;
+};
+
+static inline bool mb2_elf_is_load(const struct elf_seg *s)
+{
+	return s->type == PT_LOAD && s->memsz;
+}
+
+/* Spec 3.1.5: the address tag's mapping of file offsets to physical addresses. */
+uint32_t mb2_raw_layout(uint64_t len, uint64_t hdr_off, const struct mb2_tags *t,
+			struct mb2_layout *lay, struct mk_diags *d);
+/* An ELF32/ELF64 image: PT_LOAD segments by p_paddr, the span and the physical entry. */
+uint32_t mb2_elf_layout(const uint8_t *image, uint64_t len, const struct mb2_tags *t,
+			struct mb2_layout *lay, struct mk_diags *d);
+/* Program header i of a checked layout. */
+void mb2_elf_read_seg(const uint8_t *image, const struct mb2_layout *lay, uint32_t i,
+		      struct elf_seg *s);
 
 /* "0xA-0xB", inclusive end, for diagnostics. */
 void mb2_put_span(struct mk_buf *b, uint64_t base, uint64_t size);
