@@ -85,6 +85,13 @@ struct mk_config {
 uint32_t config_parse(const char *text, size_t len, struct mk_config *cfg, struct mk_diags *d);
 
 /*
+ * The checks across partitions config_parse ends with: each CPU in one
+ * partition (and MK_MAX_CPUS in all), fixed memory ranges apart and inside
+ * the address space.  Returns the error count.
+ */
+uint32_t config_check_layout(const struct mk_config *cfg, struct mk_diags *d);
+
+/*
  * Looks up a file the config names.  Returns true and its size when it exists.
  * The host tool and the UEFI application each provide one.
  */
