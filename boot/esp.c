@@ -126,6 +126,22 @@ bool esp_stat(void *ctx, const char *path, uint64_t *size)
 	return true;
 }
 
+/* Read may return less than asked: loops until all n bytes are in. */
+static EFI_STATUS read_all(EFI_FILE_HANDLE fh, uint8_t *buf, uint64_t n)
+{
+	uint64_t done = 0;
+	while (done < n) {
+		UINTN chunk = n - done;
+		EFI_STATUS st = fh->Read(fh, &chunk, buf + done);
+		if (EFI_ERROR(st))
+			return st;
+		if (chunk == 0)
+			return EFI_END_OF_FILE;
+		done += chunk;
+	}
+	return EFI_SUCCESS;
+}
+
 EFI_STATUS esp_read(struct esp *esp, const char *path, uint64_t max, void **data, uint64_t *size)
 {
 	EFI_FILE_HANDLE fh;
@@ -142,17 +158,7 @@ EFI_STATUS esp_read(struct esp *esp, const char *path, uint64_t max, void **data
 		fh->Close(fh);
 		return st;
 	}
-	/* Read may return less than asked: loop until the whole file is in. */
-	uint64_t done = 0;
-	while (done < *size) {
-		UINTN chunk = *size - done;
-		st = fh->Read(fh, &chunk, (uint8_t *)(uintptr_t)pages + done);
-		if (EFI_ERROR(st) || chunk == 0) {
-			st = EFI_ERROR(st) ? st : EFI_END_OF_FILE;
-			break;
-		}
-		done += chunk;
-	}
+	st = read_all(fh, (uint8_t *)(uintptr_t)pages, *size);
 	fh->Close(fh);
 	if (EFI_ERROR(st)) {
 		BS->FreePages(pages, EFI_SIZE_TO_PAGES(*size ? *size : 1));
@@ -160,4 +166,17 @@ EFI_STATUS esp_read(struct esp *esp, const char *path, uint64_t max, void **data
 	}
 	*data = (void *)(uintptr_t)pages;
 	return EFI_SUCCESS;
+}
+
+EFI_STATUS esp_read_head(struct esp *esp, const char *path, void *buf, uint64_t cap,
+			 uint64_t *got, uint64_t *size)
+{
+	EFI_FILE_HANDLE fh;
+	EFI_STATUS st = open_file(esp, path, &fh, size);
+	if (EFI_ERROR(st))
+		return st;
+	*got = *size < cap ? *size : cap;
+	st = read_all(fh, buf, *got);
+	fh->Close(fh);
+	return st;
 }

@@ -27,5 +27,8 @@ bool esp_stat(void *esp, const char *path, uint64_t *size);
  * FreePages(*data, EFI_SIZE_TO_PAGES(*size))).  Refuses files over max bytes.
  */
 EFI_STATUS esp_read(struct esp *esp, const char *path, uint64_t max, void **data, uint64_t *size);
+/* The first min(cap, file size) bytes into buf: *got of them, *size the file's. */
+EFI_STATUS esp_read_head(struct esp *esp, const char *path, void *buf, uint64_t cap,
+			 uint64_t *got, uint64_t *size);
 
 #endif

@@ -12,10 +12,13 @@
 #include "discover.h"
 #include "esp.h"
 #include "boot.h"
+#include "mb2.h"
 #include "mkbox.h"
 
 #define CONFIG_NAME "partitions.toml"
 #define CONFIG_MAX_BYTES (256u << 10)
+/* A multiboot2 header lies in the first 32 KiB; program headers follow the ELF header. */
+#define KERNEL_HEAD_BYTES (64u << 10)
 
 static void con_line(const char *line)
 {
@@ -49,6 +52,25 @@ static bool stat_kernels(struct boot_state *s)
 	return true;
 }
 
+/*
+ * Where each kernel must be loaded, for the planner: a multiboot2 kernel
+ * without a relocatable tag goes to its link address (mb2_fixed_span); any
+ * other kernel, or one that cannot be read yet, anywhere (loading reports it).
+ * The head buffer is part of mkboot.efi's own image, so reading into it
+ * takes no memory the planner could hand out.
+ */
+static void find_fixed_kernels(struct boot_state *s, struct mk_range *kernel_at)
+{
+	static uint8_t head[KERNEL_HEAD_BYTES];
+	uint64_t got, size;
+	for (uint32_t i = 0; i < s->cfg.nparts && i < MK_MAX_PARTITIONS; i++) {
+		kernel_at[i] = (struct mk_range){ 0, 0 };
+		if (!EFI_ERROR(esp_read_head(&s->esp, s->cfg.part[i].kernel, head, sizeof(head), &got,
+					     &size)))
+			mb2_fixed_span(head, got, size, &kernel_at[i]);
+	}
+}
+
 /* The shared region must hold the mailbox layout the config asks for. */
 static bool check_mailboxes(struct boot_state *s)
 {
@@ -66,6 +88,7 @@ static bool check_mailboxes(struct boot_state *s)
 /* Parses and checks the config and plans the machine; false after printing every error. */
 static bool load_and_plan(struct boot_state *s)
 {
+	struct mk_range kernel_at[MK_MAX_PARTITIONS];
 	void *text;
 	uint64_t len;
 	EFI_STATUS st;
@@ -96,7 +119,9 @@ static bool load_and_plan(struct boot_state *s)
 		con_printf("mkboot: error: cannot discover the machine (EFI status 0x%lx)\n", (unsigned long)st);
 		return false;
 	}
-	if (plan_build(&s->cfg, &s->machine, &s->plan, &s->diags) || !stat_kernels(s)) {
+	find_fixed_kernels(s, kernel_at);
+	if (plan_build_kernels(&s->cfg, &s->machine, kernel_at, &s->plan, &s->diags) ||
+	    !stat_kernels(s)) {
 		print_diags(&s->diags);
 		return false;
 	}

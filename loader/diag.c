@@ -9,6 +9,8 @@ void diag_init(struct mk_diags *d, const char *file)
 
 void diag_error(struct mk_diags *d, struct mk_pos pos, const char *fmt, ...)
 {
+	if (!d)
+		return; /* a caller that only wants to know whether something is wrong */
 	if (d->count >= DIAG_MAX) {
 		d->dropped++;
 		return;

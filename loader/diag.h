@@ -31,6 +31,7 @@ struct mk_diags {
 };
 
 void diag_init(struct mk_diags *d, const char *file);
+/* Records an error; d == NULL discards it (for checks whose errors come later). */
 void diag_error(struct mk_diags *d, struct mk_pos pos, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 static inline uint32_t diag_total(const struct mk_diags *d)

@@ -412,6 +412,28 @@ static uint32_t copy_image(const uint8_t *image, const struct mb2_layout *lay, u
 	return 0;
 }
 
+bool mb2_fixed_span(const uint8_t *head, uint64_t len, uint64_t file_len, struct mk_range *span)
+{
+	struct mb2_tags tags = { 0 };
+	struct mb2_layout lay = { 0 };
+	uint64_t hdr_off, start, end;
+	uint32_t hlen;
+	*span = (struct mk_range){ 0, 0 };
+	len = len < file_len ? len : file_len;
+	/* Errors are not reported here: mb2_load finds and reports them with the whole image. */
+	if (mb2_find_header(head, len, &hdr_off, &hlen, NULL) ||
+	    parse_tags(head, hdr_off, hlen, &tags, NULL) || tags.has_reloc)
+		return false;
+	if (tags.has_address ? mb2_raw_layout(file_len, hdr_off, &tags, &lay, NULL)
+			     : mb2_elf_layout(head, len, file_len, &tags, &lay, NULL))
+		return false;
+	start = mk_align_down(lay.start, MK_PAGE_SIZE);
+	if (!mk_align_up(lay.end, MK_PAGE_SIZE, &end) || end <= start)
+		return false;
+	*span = (struct mk_range){ start, end - start };
+	return true;
+}
+
 uint32_t mb2_load(const uint8_t *image, uint64_t len, const struct mk_plan_part *part,
 		  const struct mk_phys *pm, struct mb2_loaded *out, struct mk_diags *d)
 {
@@ -424,7 +446,7 @@ uint32_t mb2_load(const uint8_t *image, uint64_t len, const struct mk_plan_part 
 	    parse_tags(image, hdr_off, hlen, &tags, d))
 		return 1;
 	if (tags.has_address ? mb2_raw_layout(len, hdr_off, &tags, &lay, d)
-			     : mb2_elf_layout(image, len, &tags, &lay, d))
+			     : mb2_elf_layout(image, len, len, &tags, &lay, d))
 		return 1;
 	if (lay.entry < lay.start || lay.entry >= lay.end) {
 		diag_error(d, MB2_NO_POS, "entry point 0x%llx lies outside the loaded image 0x%llx-0x%llx",

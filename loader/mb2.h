@@ -78,6 +78,16 @@ struct mb2_loaded {
 bool mb2_detect(const uint8_t *image, uint64_t len);
 
 /*
+ * For the planner, before kernels are loaded: true when `head` (the first
+ * `len` bytes of a file of `file_len` bytes; 64 KiB is plenty) is a
+ * multiboot2 kernel without a relocatable tag, with the page-aligned physical
+ * span its segments (or address tag) fix in *span.  False for anything else,
+ * a relocatable kernel, or an image whose headers are broken or lie past
+ * `head` (mb2_load reports those).
+ */
+bool mb2_fixed_span(const uint8_t *head, uint64_t len, uint64_t file_len, struct mk_range *span);
+
+/*
  * Checks `image`, chooses its physical placement inside `part`'s RAM, copies
  * it through `pm` and zeroes its bss.  Errors go to `d` (file position 0:0,
  * the diags file names the kernel); returns the error count (0 or 1: the

@@ -78,9 +78,14 @@ static inline bool mb2_elf_is_load(const struct elf_seg *s)
 /* Spec 3.1.5: the address tag's mapping of file offsets to physical addresses. */
 uint32_t mb2_raw_layout(uint64_t len, uint64_t hdr_off, const struct mb2_tags *t,
 			struct mb2_layout *lay, struct mk_diags *d);
-/* An ELF32/ELF64 image: PT_LOAD segments by p_paddr, the span and the physical entry. */
-uint32_t mb2_elf_layout(const uint8_t *image, uint64_t len, const struct mb2_tags *t,
-			struct mb2_layout *lay, struct mk_diags *d);
+/*
+ * An ELF32/ELF64 image: PT_LOAD segments by p_paddr, the span and the
+ * physical entry.  The ELF and program headers must lie in image[0, len);
+ * segments' file bytes are checked against file_len (>= len: the caller may
+ * hold only the file's head).
+ */
+uint32_t mb2_elf_layout(const uint8_t *image, uint64_t len, uint64_t file_len,
+			const struct mb2_tags *t, struct mb2_layout *lay, struct mk_diags *d);
 /* Program header i of a checked layout. */
 void mb2_elf_read_seg(const uint8_t *image, const struct mb2_layout *lay, uint32_t i,
 		      struct elf_seg *s);

@@ -176,8 +176,8 @@ static uint32_t elf_check_seg(uint32_t i, const struct elf_seg *s, uint64_t len,
 }
 
 /* PT_LOAD segments by p_paddr; the span and the physical entry. */
-uint32_t mb2_elf_layout(const uint8_t *image, uint64_t len, const struct mb2_tags *t,
-			struct mb2_layout *lay, struct mk_diags *d)
+uint32_t mb2_elf_layout(const uint8_t *image, uint64_t len, uint64_t file_len,
+			const struct mb2_tags *t, struct mb2_layout *lay, struct mk_diags *d)
 {
 	uint64_t e_entry;
 	bool entry_found = false;
@@ -190,7 +190,7 @@ uint32_t mb2_elf_layout(const uint8_t *image, uint64_t len, const struct mb2_tag
 		mb2_elf_read_seg(image, lay, i, &s);
 		if (!mb2_elf_is_load(&s))
 			continue;
-		if (elf_check_seg(i, &s, len, d))
+		if (elf_check_seg(i, &s, file_len, d))
 			return 1;
 		lay->start = s.paddr < lay->start ? s.paddr : lay->start;
 		lay->end = s.paddr + s.memsz > lay->end ? s.paddr + s.memsz : lay->end;

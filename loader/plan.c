@@ -175,6 +175,13 @@ static void find_unassigned(const struct mk_config *cfg, const struct mk_machine
 uint32_t plan_build(const struct mk_config *cfg, const struct mk_machine *m, struct mk_plan *plan,
 		    struct mk_diags *d)
 {
+	return plan_build_kernels(cfg, m, NULL, plan, d);
+}
+
+uint32_t plan_build_kernels(const struct mk_config *cfg, const struct mk_machine *m,
+			    const struct mk_range *kernel_at, struct mk_plan *plan,
+			    struct mk_diags *d)
+{
 	uint32_t before = diag_total(d);
 	mk_memset(plan, 0, sizeof(*plan));
 	if (cfg->nparts == 0) {
@@ -196,6 +203,6 @@ uint32_t plan_build(const struct mk_config *cfg, const struct mk_machine *m, str
 			   plan->nparts, plan->nparts, enabled);
 	assign_roles(cfg, m, plan, d);
 	find_unassigned(cfg, m, plan);
-	plan_place_memory(cfg, m, plan, d);
+	plan_place_memory(cfg, m, kernel_at, plan, d);
 	return diag_total(d) - before;
 }

@@ -50,6 +50,17 @@ struct mk_plan {
  */
 uint32_t plan_build(const struct mk_config *cfg, const struct mk_machine *m, struct mk_plan *plan,
 		    struct mk_diags *d);
+/*
+ * plan_build for kernels that must be loaded at their link address:
+ * kernel_at[i] (cfg->nparts entries, page-aligned) is where partition i's
+ * kernel goes, size 0 where it can go anywhere (mb2_fixed_span).  A partition
+ * without memory_base then gets those pages as its first RAM range and the
+ * rest of its memory elsewhere; an error names the kernel when the pages are
+ * not free RAM or memory is too small for them.
+ */
+uint32_t plan_build_kernels(const struct mk_config *cfg, const struct mk_machine *m,
+			    const struct mk_range *kernel_at, struct mk_plan *plan,
+			    struct mk_diags *d);
 
 /* Total main RAM of a partition. */
 uint64_t plan_part_ram(const struct mk_plan_part *p);

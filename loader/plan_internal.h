@@ -78,6 +78,6 @@ uint32_t plan_part_ncpus(const struct mk_partition_cfg *p);
 
 /* Places fixed RAM, low slices, trampolines, the shared region and main RAM. */
 void plan_place_memory(const struct mk_config *cfg, const struct mk_machine *m,
-		       struct mk_plan *plan, struct mk_diags *d);
+		       const struct mk_range *kernel_at, struct mk_plan *plan, struct mk_diags *d);
 
 #endif

@@ -2,15 +2,17 @@
  * The boot planner, part two: where every partition's memory goes, taken from
  * the free-memory set (plan_free.c).
  *
- * Placement order: fixed memory_base RAM, low slices (top-down below
- * MK_LOW_LIMIT), SIPI trampoline pages (below 1 MiB), the shared region
- * (highest below 4 GiB), then the rest of main RAM (lowest first).
+ * Placement order: fixed memory_base RAM and kernels that must sit at their
+ * link address, low slices (top-down below MK_LOW_LIMIT), SIPI trampoline
+ * pages (below 1 MiB), the shared region (highest below 4 GiB), then the rest
+ * of main RAM (lowest first).
  */
 #include "plan_internal.h"
 
 struct placer {
 	const struct mk_config *cfg;
 	const struct mk_machine *m;
+	const struct mk_range *kernel_at; /* per partition, size 0: anywhere; or NULL */
 	struct mk_plan *plan;
 	struct mk_diags *d;
 	struct plan_free fm;
@@ -76,41 +78,94 @@ static void describe_taken(const struct placer *pl, uint32_t self, uint64_t addr
 	mk_buf_printf(b, "no free RAM at 0x%lx", (unsigned long)addr);
 }
 
-/* (1) memory_base: the user chose the address, so it is checked, never moved. */
+/* (1a) memory_base: the user chose the address, so it is checked, never moved. */
+static void place_memory_base(struct placer *pl, uint32_t i)
+{
+	const struct mk_partition_cfg *p = &pl->cfg->part[i];
+	uint64_t base = p->memory_base, size, end;
+	char sz[SIZE_STR_MAX];
+	if (!part_ram_size(pl, i, &size))
+		return;
+	size_str(sz, sizeof(sz), size);
+	if (base & (MK_PAGE_SIZE - 1)) {
+		diag_error(pl->d, p->memory_base_pos, "memory_base 0x%lx is not page aligned",
+			   (unsigned long)base);
+		return;
+	}
+	if (!mk_add_u64(base, size, &end) || end > PLAN_ADDR_TOP) {
+		diag_error(pl->d, p->memory_base_pos,
+			   "memory_base 0x%lx + %s runs past the end of the address space",
+			   (unsigned long)base, sz);
+		return;
+	}
+	uint64_t gap = plan_free_first_gap(&pl->fm, base, end);
+	if (gap < end) {
+		char what[DIAG_MSG_MAX];
+		struct mk_buf b;
+		mk_buf_init(&b, what, sizeof(what));
+		describe_taken(pl, i, gap, &b);
+		diag_error(pl->d, p->memory_base_pos, "memory_base 0x%lx + %s is not free RAM (%s)",
+			   (unsigned long)base, sz, what);
+		return;
+	}
+	placer_take(pl, base, size);
+	pl->plan->part[i].ram[0] = (struct mk_range){ base, size };
+	pl->plan->part[i].nram = 1;
+}
+
+/*
+ * (1b) A kernel that must sit at its link address (a multiboot2 kernel
+ * without a relocatable tag) and no memory_base: the kernel's pages become
+ * the partition's first RAM range; place_ram adds the rest of its memory.
+ */
+static void place_kernel(struct placer *pl, uint32_t i)
+{
+	const struct mk_partition_cfg *p = &pl->cfg->part[i];
+	struct mk_range k = pl->kernel_at[i];
+	uint64_t size, end;
+	char sz[SIZE_STR_MAX], need[SIZE_STR_MAX];
+	if (!part_ram_size(pl, i, &size))
+		return;
+	if ((k.base | k.size) & (MK_PAGE_SIZE - 1) || !mk_add_u64(k.base, k.size, &end) ||
+	    end > PLAN_ADDR_TOP) {
+		diag_error(pl->d, p->kernel_pos, "kernel \"%s\": its link address 0x%lx+0x%lx is no "
+			   "page range in the address space", p->kernel, (unsigned long)k.base,
+			   (unsigned long)k.size);
+		return;
+	}
+	size_str(sz, sizeof(sz), size);
+	size_str(need, sizeof(need), k.size);
+	if (size < k.size) {
+		diag_error(pl->d, p->memory_pos,
+			   "partition \"%s\" has memory = %s, but its kernel alone takes %s at "
+			   "0x%lx-0x%lx (it has no relocatable tag, so it goes where it is linked)",
+			   p->name, sz, need, (unsigned long)k.base, (unsigned long)(end - 1));
+		return;
+	}
+	uint64_t gap = plan_free_first_gap(&pl->fm, k.base, end);
+	if (gap < end) {
+		char what[DIAG_MSG_MAX];
+		struct mk_buf b;
+		mk_buf_init(&b, what, sizeof(what));
+		describe_taken(pl, i, gap, &b);
+		diag_error(pl->d, p->kernel_pos,
+			   "kernel \"%s\" must be loaded at 0x%lx-0x%lx (it has no relocatable "
+			   "tag), but that is not free RAM (%s)",
+			   p->kernel, (unsigned long)k.base, (unsigned long)(end - 1), what);
+		return;
+	}
+	placer_take(pl, k.base, k.size);
+	pl->plan->part[i].ram[0] = k;
+	pl->plan->part[i].nram = 1;
+}
+
 static void place_fixed(struct placer *pl)
 {
 	for (uint32_t i = 0; i < pl->plan->nparts; i++) {
-		const struct mk_partition_cfg *p = &pl->cfg->part[i];
-		uint64_t base = p->memory_base, size, end;
-		char sz[SIZE_STR_MAX];
-		if (!p->has_memory_base || !part_ram_size(pl, i, &size))
-			continue;
-		size_str(sz, sizeof(sz), size);
-		if (base & (MK_PAGE_SIZE - 1)) {
-			diag_error(pl->d, p->memory_base_pos, "memory_base 0x%lx is not page aligned",
-				   (unsigned long)base);
-			continue;
-		}
-		if (!mk_add_u64(base, size, &end) || end > PLAN_ADDR_TOP) {
-			diag_error(pl->d, p->memory_base_pos,
-				   "memory_base 0x%lx + %s runs past the end of the address space",
-				   (unsigned long)base, sz);
-			continue;
-		}
-		uint64_t gap = plan_free_first_gap(&pl->fm, base, end);
-		if (gap < end) {
-			char what[DIAG_MSG_MAX];
-			struct mk_buf b;
-			mk_buf_init(&b, what, sizeof(what));
-			describe_taken(pl, i, gap, &b);
-			diag_error(pl->d, p->memory_base_pos,
-				   "memory_base 0x%lx + %s is not free RAM (%s)", (unsigned long)base,
-				   sz, what);
-			continue;
-		}
-		placer_take(pl, base, size);
-		pl->plan->part[i].ram[0] = (struct mk_range){ base, size };
-		pl->plan->part[i].nram = 1;
+		if (pl->cfg->part[i].has_memory_base)
+			place_memory_base(pl, i);
+		else if (pl->kernel_at && pl->kernel_at[i].size)
+			place_kernel(pl, i);
 	}
 }
 
@@ -197,16 +252,17 @@ static void place_shared(struct placer *pl)
 }
 
 /*
- * Splits `size` over at most MK_MAX_RAM_RANGES free spans above 1 MiB: the
- * lowest span that holds what is left ends the search; otherwise the largest
- * span is taken whole, so few pieces cover much.  Nothing is taken here.
+ * Splits `size` over at most `max` free spans above 1 MiB: the lowest span
+ * that holds what is left ends the search; otherwise the largest span is
+ * taken whole, so few pieces cover much.  Nothing is taken here.
  */
-static uint32_t split_ram(const struct plan_free *fm, uint64_t size, struct mk_range *pieces)
+static uint32_t split_ram(const struct plan_free *fm, uint64_t size, uint32_t max,
+			  struct mk_range *pieces)
 {
 	bool used[PLAN_FREE_MAX];
 	uint32_t n = 0;
 	mk_memset(used, 0, sizeof(used));
-	while (size && n < MK_MAX_RAM_RANGES) {
+	while (size && n < max) {
 		int64_t fit = -1, largest = -1;
 		uint64_t largest_len = 0;
 		for (uint32_t k = 0; k < fm->n && fit < 0; k++) {
@@ -265,43 +321,56 @@ static void report_no_ram(struct placer *pl, uint32_t i, uint64_t size)
 
 /*
  * (5) Main RAM, in config order: one 2 MiB-aligned range if any fits (below
- * 4 GiB first, for kernels that cannot load higher), else split.
+ * 4 GiB first, for kernels that cannot load higher), else split.  A partition
+ * whose kernel range (1b) is placed gets the rest of its memory here.
  */
 static void place_ram(struct placer *pl)
 {
 	for (uint32_t i = 0; i < pl->plan->nparts; i++) {
 		struct mk_plan_part *pp = &pl->plan->part[i];
+		bool kernel_first = pl->kernel_at && pl->kernel_at[i].size;
 		uint64_t size, at;
 		if (pl->cfg->part[i].has_memory_base || !part_ram_size(pl, i, &size))
 			continue;
+		if (kernel_first) {
+			if (!pp->nram)
+				continue; /* (1b) reported why */
+			size -= pp->ram[0].size;
+			if (!size)
+				continue;
+		}
+		uint32_t have = pp->nram;
 		if (plan_free_fit(&pl->fm, MK_ONE_MIB, PLAN_FOUR_GIB, size, MK_RAM_ALIGN, false, &at) ||
 		    plan_free_fit(&pl->fm, MK_ONE_MIB, PLAN_ADDR_TOP, size, MK_RAM_ALIGN, false, &at)) {
 			placer_take(pl, at, size);
-			pp->ram[0] = (struct mk_range){ at, size };
-			pp->nram = 1;
+			pp->ram[have] = (struct mk_range){ at, size };
+			pp->nram = have + 1;
+			sort_ranges(pp->ram, pp->nram);
 			continue;
 		}
 		struct mk_range pieces[MK_MAX_RAM_RANGES];
-		uint32_t n = split_ram(&pl->fm, size, pieces);
+		uint32_t n = split_ram(&pl->fm, size, MK_MAX_RAM_RANGES - have, pieces);
 		if (!n) {
 			report_no_ram(pl, i, size);
+			pp->nram = 0; /* not the kernel's range alone: the partition is unplaced */
 			continue;
 		}
-		sort_ranges(pieces, n);
 		for (uint32_t k = 0; k < n; k++) {
 			placer_take(pl, pieces[k].base, pieces[k].size);
-			pp->ram[k] = pieces[k];
+			pp->ram[have + k] = pieces[k];
 		}
-		pp->nram = n;
+		pp->nram = have + n;
+		sort_ranges(pp->ram, pp->nram);
 	}
 }
 
 void plan_place_memory(const struct mk_config *cfg, const struct mk_machine *m,
-		       struct mk_plan *plan, struct mk_diags *d)
+		       const struct mk_range *kernel_at, struct mk_plan *plan, struct mk_diags *d)
 {
 	struct placer pl; /* not zero-initialised: the free set is 14K, filled by plan_free_init */
 	pl.cfg = cfg;
 	pl.m = m;
+	pl.kernel_at = kernel_at;
 	pl.plan = plan;
 	pl.d = d;
 	plan_free_init(&pl.fm, m);

@@ -1,7 +1,9 @@
 /*
  * Arbitrary bytes as a multiboot2 kernel, loaded into a fixed fake partition
  * (two main RAM ranges and a low slice); when loading succeeds, the MBI is
- * built and walked.  Traps on any broken invariant of either.
+ * built and walked.  What the planner reads first (mb2_fixed_span, from the
+ * whole image and from a short head) must agree with where loading put a
+ * kernel without a relocatable tag.  Traps on any broken invariant.
  */
 #include <string.h>
 
@@ -82,11 +84,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 	diag_init(&d, "fuzz");
 
 	bool detected = mb2_detect(data, len);
+	struct mk_range span, head_span;
+	bool fixed = mb2_fixed_span(data, len, len, &span);
+	bool head_fixed = mb2_fixed_span(data, len < 4096 ? len : 4096, len, &head_span);
+	require(!fixed || (span.size && span.base % MK_PAGE_SIZE == 0 && span.size % MK_PAGE_SIZE == 0 &&
+			   span.base + span.size <= MB2_ADDR_LIMIT + MK_PAGE_SIZE));
+	require(fixed ? span.size : !span.size);
+	require(!head_fixed || (fixed && head_span.base == span.base && head_span.size == span.size));
 	if (mb2_load(data, len, &part, &pm, &k, &d)) {
 		require(d.count == 1);
 		return 0;
 	}
 	require(detected && d.count == 0);
+	require(k.relocatable != fixed);
+	require(!fixed || (k.phys_start >= span.base && k.phys_end <= span.base + span.size));
 	require(k.phys_start < k.phys_end && k.phys_end <= MB2_ADDR_LIMIT);
 	require(k.entry >= k.phys_start && k.entry < k.phys_end);
 

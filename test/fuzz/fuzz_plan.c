@@ -1,7 +1,8 @@
 /*
  * Fuzzes the boot planner: the bytes pick a machine (CPUs and a memory map
  * with arbitrary, overlapping, unaligned ranges up to 2^64) and a config
- * (partitions, CPUs, sizes, fixed bases).  Whatever the planner places, even
+ * (partitions, CPUs, sizes, fixed bases, kernels fixed at their link
+ * address).  Whatever the planner places, even
  * in a plan with errors, must lie in conventional memory, overlap nothing else
  * placed and have the sizes the config asked for; a plan without errors must
  * have placed everything.  The report must keep every line within 200 chars.
@@ -68,6 +69,7 @@ static struct mk_config cfg;
 static struct mk_machine mach;
 static struct mk_plan plan;
 static struct mk_diags diags;
+static struct mk_range kernel_at[MK_MAX_PARTITIONS];
 static char report[1 << 16];
 
 #define ASSERT(cond)                                                                     \
@@ -213,12 +215,18 @@ static void check_placement(bool ok)
 			const struct mk_range *r = &pp->ram[k];
 			ASSERT(r->size && r->size % MK_PAGE_SIZE == 0 && r->base % MK_PAGE_SIZE == 0);
 			ASSERT(k == 0 || pp->ram[k - 1].base + pp->ram[k - 1].size <= r->base);
-			ASSERT(p->has_memory_base || r->base >= MK_ONE_MIB);
+			ASSERT(p->has_memory_base || r->base >= MK_ONE_MIB ||
+			       (k == 0 && r->base == kernel_at[i].base && r->size == kernel_at[i].size));
 			all[n++] = *r;
 		}
 		if (pp->nram) {
 			ASSERT(plan_part_ram(pp) == page_up(p->memory));
 			ASSERT(!p->has_memory_base || (pp->nram == 1 && pp->ram[0].base == p->memory_base));
+			bool kernel_placed = !kernel_at[i].size || p->has_memory_base;
+			for (uint32_t k = 0; k < pp->nram; k++)
+				kernel_placed |= pp->ram[k].base == kernel_at[i].base &&
+						 pp->ram[k].size == kernel_at[i].size;
+			ASSERT(kernel_placed);
 		}
 		if (pp->low.size) {
 			ASSERT(pp->low.size == page_up(cfg.low_memory));
@@ -291,8 +299,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct reader r = { data, size };
 	read_machine(&r);
 	read_config(&r);
+	/* Mostly anywhere; sometimes a page range, sometimes not (the planner checks). */
+	for (uint32_t i = 0; i < MK_MAX_PARTITIONS; i++) {
+		kernel_at[i] = (struct mk_range){ 0, 0 };
+		if (i < cfg.nparts && rd_u8(&r) % 4 == 0)
+			kernel_at[i] = (struct mk_range){ rd_addr(&r), rd_size(&r) };
+	}
 	diag_init(&diags, "partitions.toml");
-	uint32_t errors = plan_build(&cfg, &mach, &plan, &diags);
+	uint32_t errors = plan_build_kernels(&cfg, &mach, kernel_at, &plan, &diags);
 	ASSERT(errors == diag_total(&diags));
 	for (uint32_t i = 0; i < diags.count; i++) {
 		char line[512];

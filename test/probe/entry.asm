@@ -39,12 +39,14 @@ mb2_header:
 	dd	MB2_TAG_ACPI_NEW, MB2_TAG_ACPI_OLD, MB2_TAG_LOAD_BASE_ADDR
 .request_end:
 	align	8, db 0
+%ifndef PROBE_FIXED			; test build: a kernel that goes where it is linked
 .relocatable:
 	dw	MB2_HTAG_RELOCATABLE, 0
 	dd	.relocatable_end - .relocatable
 	dd	PROBE_RELOC_MIN, PROBE_RELOC_MAX, PROBE_RELOC_ALIGN, PROBE_RELOC_PREF
 .relocatable_end:
 	align	8, db 0
+%endif
 	dw	MB2_HTAG_END, 0
 	dd	8
 mb2_header_end:

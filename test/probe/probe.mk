@@ -2,6 +2,8 @@
 # usable alone:  make -f test/probe/probe.mk build/probe.elf
 #
 #   $(BUILD)/probe.elf                 the multiboot2 probe (position independent)
+#   $(BUILD)/probe-fixed.elf           the probe without its relocatable tag: loaded at
+#                                      PROBE_LINK_BASE, as a kernel linked there would be
 #   $(BUILD)/probe-grub-bios.iso       GRUB (i386-pc) + probe, console=ttyS0
 #   $(BUILD)/probe-grub-efi.iso        GRUB (x86_64-efi) + probe
 #   $(BUILD)/probe-grub-bios-high.iso  probe built with relocation preference "high"
@@ -51,7 +53,7 @@ PROBE_PURE_SRC := $(addprefix $(PROBE_DIR)/,mbi.c acpi.c ranges.c cmdline.c chec
   msg.c link.c bench.c) loader/lib.c $(PROBE_MAILBOX_SRC)
 
 .PHONY: probe-all probe-unit probe-fuzz probe-test
-probe-all: $(BUILD)/probe.elf $(BUILD)/probe-grub-bios.iso $(BUILD)/probe-grub-efi.iso \
+probe-all: $(BUILD)/probe.elf $(BUILD)/probe-fixed.elf $(BUILD)/probe-grub-bios.iso $(BUILD)/probe-grub-efi.iso \
   $(BUILD)/probe-grub-bios-high.iso $(BUILD)/probe-grub-bios-corrupt.iso
 
 $(PROBE_OUT)/asm_defines: $(PROBE_DIR)/asm_defines.c $(PROBE_DIR)/ap_handoff.h $(PROBE_DIR)/layout.h \
@@ -67,6 +69,8 @@ $(PROBE_OUT)/entry.o: $(PROBE_DIR)/entry.asm $(PROBE_OUT)/probe_defs.inc $(PROBE
 	$(PROBE_NASM) -f elf64 -I$(PROBE_OUT)/ -o $@ $<
 $(PROBE_OUT)/entry-high.o: $(PROBE_DIR)/entry.asm $(PROBE_OUT)/probe_defs.inc $(PROBE_OUT)/ap_tramp.bin
 	$(PROBE_NASM) -f elf64 -DPROBE_PLACE_HIGH -I$(PROBE_OUT)/ -o $@ $<
+$(PROBE_OUT)/entry-fixed.o: $(PROBE_DIR)/entry.asm $(PROBE_OUT)/probe_defs.inc $(PROBE_OUT)/ap_tramp.bin
+	$(PROBE_NASM) -f elf64 -DPROBE_FIXED -I$(PROBE_OUT)/ -o $@ $<
 
 $(PROBE_OUT)/%.o: $(PROBE_DIR)/%.c
 	@mkdir -p $(dir $@)
@@ -98,6 +102,8 @@ $(BUILD)/probe.elf: $(PROBE_OBJ) $(PROBE_DIR)/probe.ld
 	$(call probe_link,$(PROBE_OBJ))
 $(BUILD)/probe-high.elf: $(filter-out %/entry.o,$(PROBE_OBJ)) $(PROBE_OUT)/entry-high.o $(PROBE_DIR)/probe.ld
 	$(call probe_link,$(filter-out %/entry.o,$(PROBE_OBJ)) $(PROBE_OUT)/entry-high.o)
+$(BUILD)/probe-fixed.elf: $(filter-out %/entry.o,$(PROBE_OBJ)) $(PROBE_OUT)/entry-fixed.o $(PROBE_DIR)/probe.ld
+	$(call probe_link,$(filter-out %/entry.o,$(PROBE_OBJ)) $(PROBE_OUT)/entry-fixed.o)
 
 # GRUB ISOs: $(1) grub platform dir, $(2) the kernel, $(3) extra cmdline words.
 define probe_iso

@@ -44,3 +44,28 @@ def test_partitions_all_pass(case):
     if case == "cpus-left-unassigned":
         assert "mkboot:   unassigned CPUs: 1,3" in com1, com1
     assert res.reason == "exit" and res.exit_code == mkq.EXIT_ALL_PASSED, (res.reason, res.exit_code)
+
+
+def test_kernel_linked_at_a_fixed_address():
+    """A multiboot2 kernel without a relocatable tag (probe-fixed.elf, linked at 2 MiB) and
+    no memory_base: its pages become the partition's first RAM range, the rest of its memory
+    comes from wherever RAM is free, and it runs beside a relocatable one."""
+    text = """
+[[partition]]
+name = "fixed"
+cpus = [0]
+memory = "32M"
+kernel = "probe-fixed.elf"
+cmdline = "console=ttyS0"
+""" + mkq.probe_partition("reloc", [1], 1)
+    res = mkq.boot("parts-fixed-kernel", None, smp=2, mem=512, timeout=150, until=(), text=text)
+    com1 = res.console(1)
+    assert re.search(r'mkboot:   part0 "fixed" cpus=0 ram=0x200000\+836K,0x[0-9a-f]+\+\S+ ', com1), com1
+    fixed = mkq.lines(com1, "probe[fixed]: ")
+    assert any(l.startswith("probe[fixed]: multiboot2 probe at 0x200000..0x2d1000,") for l in fixed), fixed
+    assert any(re.fullmatch(r"probe\[fixed\]: memory map: \d+ entries, 32832 KiB available in 3 "
+                            r"ranges, exactly the mkboot tag's RAM", l) for l in fixed), fixed
+    assert fixed[-1] == "probe[fixed]: PASS", fixed[-8:]
+    reloc = mkq.lines(res.console(2), "probe[reloc]: ")
+    assert reloc and reloc[-1] == "probe[reloc]: PASS", reloc[-8:]
+    assert res.reason == "exit" and res.exit_code == mkq.EXIT_ALL_PASSED, (res.reason, res.exit_code)

@@ -1086,6 +1086,49 @@ static void test_mbi_errors(void)
 	CHECK_STR(diags.items[0].msg, "shared region 0x1fff000+0x200000 overlaps the partition's RAM");
 }
 
+/* What the planner learns from a kernel's head before anything is loaded. */
+static void test_fixed_span(void)
+{
+	const uint64_t high = 0xFFFFFFFF80000000ull;
+	struct seg s[] = {
+		{ PT_LOAD, 0x1000, high + 0x1400000, 0x1400000, 0x2000, 0x2000 },
+		{ PT_LOAD, 0x3000, high + 0x1410000, 0x1410000, 0x800, 0x3001 },
+	};
+	struct mk_range r;
+	uint64_t len;
+
+	/* ELF: from the lowest segment to the highest's bss, whole pages; the head suffices. */
+	reset();
+	elf64_image(high + 0x1400010, s, 2);
+	elf_mb2_header(NULL);
+	CHECK(mb2_fixed_span(img, 0x1000, 0x3800, &r));
+	CHECK_EQ(r.base, 0x1400000);
+	CHECK_EQ(r.size, 0x14000);
+	/* A head shorter than the file but holding the headers: the same answer. */
+	CHECK(mb2_fixed_span(img, 0x400, 0x3800, &r));
+	CHECK_EQ(r.size, 0x14000);
+	/* Segments past the file's end, or headers past the head: no answer (mb2_load reports). */
+	CHECK(!mb2_fixed_span(img, 0x1000, 0x3000, &r));
+	CHECK_EQ(r.size, 0);
+	CHECK(!mb2_fixed_span(img, 0x80, 0x3800, &r));
+	/* Raw images: the address tag's span. */
+	reset();
+	len = raw_image();
+	CHECK(mb2_fixed_span(img, len, len, &r));
+	CHECK_EQ(r.base, RAW_BASE);
+	CHECK_EQ(r.size, 0x2000);
+	/* Relocatable kernels go anywhere the planner puts them. */
+	reset();
+	len = reloc_image(0x100000, 0x10000000, 0x200000, MB2_RELOC_PREF_LOW, 0x1000);
+	CHECK(!mb2_fixed_span(img, len, len, &r));
+	CHECK_EQ(r.size, 0);
+	/* Not multiboot2 at all (a bzImage, garbage). */
+	reset();
+	memset(img, 0x5A, 0x1000);
+	CHECK(!mb2_fixed_span(img, 0x1000, 0x1000, &r));
+	CHECK(!mb2_fixed_span(img, 0, 0, &r));
+}
+
 int main(void)
 {
 	ram = malloc(RAM_SIZE);
@@ -1099,6 +1142,7 @@ int main(void)
 	test_elf64();
 	test_elf32();
 	test_relocatable();
+	test_fixed_span();
 	test_header_tags();
 	test_header_errors();
 	test_address_errors();

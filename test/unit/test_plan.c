@@ -184,6 +184,16 @@ static uint32_t build(void)
 	return errors;
 }
 
+/* build() for kernels that must sit at their link address (size 0: anywhere). */
+static uint32_t build_kernels(const struct mk_range *kernel_at)
+{
+	diag_init(&diags, FILE_NAME);
+	uint32_t errors = plan_build_kernels(&cfg, &mach, kernel_at, &plan, &diags);
+	CHECK_EQ(errors, diag_total(&diags));
+	check_plan_sane();
+	return errors;
+}
+
 static void expect_errors(uint32_t n, ...)
 {
 	va_list ap;
@@ -414,6 +424,82 @@ static void test_fixed_errors(void)
 		CHECK_EQ(plan.part[i].nram, 0);
 	/* With 0x1F200000 taken, the shared region goes to the next 2 MiB-aligned spot. */
 	CHECK_RANGE(plan.shared, 0x1E600000, 2 * MIB);
+}
+
+/* ---- kernels linked at a fixed address (multiboot2 without a relocatable tag) ---- */
+
+static void test_kernel_at(void)
+{
+	struct mk_range at[MK_MAX_PARTITIONS] = { { 0x100000, 3 * MIB } };
+
+	/* The kernel's pages first, the rest of the memory where RAM goes anyway. */
+	MACHINE(memmap_ovmf_512m, cpus_ovmf_2);
+	cfg_reset();
+	cfg_add("hobby", 64 * MIB, 1, 0);
+	cfg_add("other", 128 * MIB, 1, 1);
+	CHECK_EQ(build_kernels(at), 0);
+	expect_ok();
+	CHECK_EQ(plan.part[0].nram, 2);
+	CHECK_RANGE(plan.part[0].ram[0], 0x100000, 3 * MIB);
+	CHECK_RANGE(plan.part[0].ram[1], 0x1400000, 61 * MIB);
+	CHECK_EQ(plan_part_ram(&plan.part[0]), 64 * MIB);
+	CHECK_EQ(plan.part[1].nram, 1);
+	CHECK_RANGE(plan.part[1].ram[0], 0xDE00000, 128 * MIB);
+	run_report(NULL);
+	CHECK_STR(report_line(1),
+		  "mkboot:   part0 \"hobby\" cpus=0 ram=0x100000+3M,0x1400000+61M "
+		  "low=0x8f000+64K tramp=0x9f000 kernel=vmlinuz boot-cpu=0 platform");
+
+	/* Exactly the kernel's size: one range. */
+	cfg_reset();
+	cfg_add("hobby", 3 * MIB, 1, 0);
+	CHECK_EQ(build_kernels(at), 0);
+	CHECK_EQ(plan.part[0].nram, 1);
+	CHECK_RANGE(plan.part[0].ram[0], 0x100000, 3 * MIB);
+
+	/* memory_base wins: the loader then checks the kernel lies inside (mb2_load). */
+	cfg_reset();
+	cfg_fix(cfg_add("hobby", 16 * MIB, 1, 0), 0x2000000);
+	CHECK_EQ(build_kernels(at), 0);
+	CHECK_EQ(plan.part[0].nram, 1);
+	CHECK_RANGE(plan.part[0].ram[0], 0x2000000, 16 * MIB);
+
+	/* Too little memory for the kernel; a kernel over firmware memory; two kernels on one spot. */
+	MACHINE(memmap_ovmf_512m, cpus_ovmf_2);
+	machine_cpus(4);
+	cfg_reset();
+	cfg.low_memory = 16 << 10;
+	cfg_add("small", 2 * MIB, 1, 0);
+	cfg_add("nvs", 8 * MIB, 1, 1);
+	cfg_add("first", 8 * MIB, 1, 2);
+	cfg_add("second", 8 * MIB, 1, 3);
+	struct mk_range bad[MK_MAX_PARTITIONS] = {
+		{ 0x100000, 3 * MIB }, { 0x700000, 2 * MIB }, { 0x1400000, MIB }, { 0x1400000, MIB },
+	};
+	CHECK_EQ(build_kernels(bad), 3);
+	expect_errors(3,
+		"mkboot: error: partitions.toml:13:10: partition \"small\" has memory = 2M, but its "
+		"kernel alone takes 3M at 0x100000-0x3fffff (it has no relocatable tag, so it goes "
+		"where it is linked)",
+		"mkboot: error: partitions.toml:25:10: kernel \"vmlinuz\" must be loaded at "
+		"0x700000-0x8fffff (it has no relocatable tag), but that is not free RAM (ACPI NVS "
+		"memory at 0x800000)",
+		"mkboot: error: partitions.toml:45:10: kernel \"vmlinuz\" must be loaded at "
+		"0x1400000-0x14fffff (it has no relocatable tag), but that is not free RAM (overlaps "
+		"partition \"first\")");
+	CHECK_EQ(plan.part[0].nram, 0);
+	CHECK_EQ(plan.part[1].nram, 0);
+	CHECK_EQ(plan.part[2].nram, 2);
+	CHECK_RANGE(plan.part[2].ram[0], 0x1400000, MIB);
+	CHECK_EQ(plan.part[3].nram, 0);
+
+	/* A span that is no page range (the caller's bug, still not trusted). */
+	cfg_reset();
+	cfg_add("odd", 8 * MIB, 1, 0);
+	struct mk_range odd[MK_MAX_PARTITIONS] = { { 0x100800, MIB } };
+	CHECK_EQ(build_kernels(odd), 1);
+	expect_errors(1, "mkboot: error: partitions.toml:15:10: kernel \"vmlinuz\": its link "
+			 "address 0x100800+0x100000 is no page range in the address space");
 }
 
 /* ---- CPUs, the boot CPU and the platform ---- */
@@ -860,6 +946,7 @@ int main(void)
 	test_ram_rounded_to_pages();
 	test_fixed_valid();
 	test_fixed_errors();
+	test_kernel_at();
 	test_cpu_errors();
 	test_roles();
 	test_ovmf_4g();
