@@ -1,54 +1,18 @@
 /*
- * The mailbox benchmark (bench.h).  The initiator drives every phase with
- * control messages (msg.h MSG_BENCH_*) and the responder answers each; a
- * phase ends after cfg.rounds rounds or cfg.phase_cycles, whichever first,
- * and every wait ends at cfg.deadline.
+ * The mailbox benchmark (bench.h): the protocol driver and the latency
+ * phases (the throughput phases are in bench_flow.c).  The initiator drives
+ * every phase with control messages (msg.h MSG_BENCH_*) and the responder
+ * answers each; a phase ends after cfg.rounds rounds or cfg.phase_cycles,
+ * whichever first, and every wait ends at cfg.deadline.
  *
  * The latency loops are written alike: the raw loop stores a word and spins
  * on a load, the polled loop calls mkbox_send (and the doorbell check) and
  * spins on mkbox_recv, both with PAUSE between looks and the clock read every
  * BENCH_SPIN_CHECK looks.  So the two differ by the mailbox's own work only.
  */
-#include "bench.h"
+#include "bench_internal.h"
 
-#define BENCH_WARMUP 4u        /* first rounds of each phase: caches, not measured */
-#define BENCH_SPIN_CHECK 1024u /* raw spins between looks at the clock */
-#define BENCH_STOP 0xFFFFFFFFu /* raw: the initiator's last value */
-#define BENCH_IPI_SHARE 4u     /* ipi rounds: rounds / 4 (each halts twice) */
-#define BENCH_STREAM_SHARE 4u  /* a stream message takes a quarter of the ring: four in flight */
-
-struct bench {
-	struct link *l;
-	const struct bench_config *cfg;
-	struct bench_result *res;
-	struct mk_buf *why;
-	volatile uint64_t *mine, *theirs; /* the raw phase's lines */
-	uint64_t raw_base;                /* the raw phase's token, shifted */
-};
-
-static inline void relax(void)
-{
-	__asm__ volatile("pause" ::: "memory");
-}
-
-/* REP MOVSB: what mkbox_ring.c copies long chunks with, so the two numbers compare. */
-static void copy(void *dst, const void *src, size_t n)
-{
-	__asm__ volatile("rep movsb" : "+D"(dst), "+S"(src), "+c"(n) : : "memory");
-}
-
-static uint64_t now(const struct bench *b)
-{
-	return b->l->cfg.now(b->l->cfg.ctx);
-}
-
-/* A spin's look at the clock, every BENCH_SPIN_CHECK looks: past the deadline? */
-static inline bool spun_out(const struct bench *b, uint32_t spins)
-{
-	return spins % BENCH_SPIN_CHECK == 0 && now(b) >= b->cfg->deadline;
-}
-
-static const char *peer_name(const struct bench *b)
+const char *bench_peer_name(const struct bench *b)
 {
 	return mkbox_part_name(b->l->mb, b->cfg->peer);
 }
@@ -136,7 +100,7 @@ static uint64_t now_hook(void *ctx)
  * whatever else the peer sends).  halt: mkbox_recv_wait arms the doorbell at
  * once and halts between looks.
  */
-static bool take(struct bench *b, bool halt, struct msg_hdr *m)
+bool bench_take(struct bench *b, bool halt, struct msg_hdr *m)
 {
 	const struct msg_hdr *h;
 	uint64_t t = now(b);
@@ -160,57 +124,57 @@ static bool take(struct bench *b, bool halt, struct msg_hdr *m)
 		}
 	}
 	if (r != MKBOX_OK) {
-		mk_buf_printf(b->why, "waiting for %s: %s", peer_name(b), mkbox_strerror(r));
+		mk_buf_printf(b->why, "waiting for %s: %s", bench_peer_name(b), mkbox_strerror(r));
 		return false;
 	}
 	*m = *h;
 	return true;
 }
 
-static bool expect(struct bench *b, bool halt, uint32_t kind, uint32_t seq)
+bool bench_expect(struct bench *b, bool halt, uint32_t kind, uint32_t seq)
 {
 	struct msg_hdr m;
-	if (!take(b, halt, &m))
+	if (!bench_take(b, halt, &m))
 		return false;
 	if (m.kind == kind && m.seq == seq)
 		return true;
-	mk_buf_printf(b->why, "expected %s %u from %s, got %s %u", kind_name(kind), seq, peer_name(b),
+	mk_buf_printf(b->why, "expected %s %u from %s, got %s %u", kind_name(kind), seq, bench_peer_name(b),
 		      kind_name(m.kind), m.seq);
 	return false;
 }
 
 /* The answer to a request, whatever number it carries. */
-static bool take_ack(struct bench *b, struct msg_hdr *ack)
+bool bench_take_ack(struct bench *b, struct msg_hdr *ack)
 {
-	if (!take(b, false, ack))
+	if (!bench_take(b, false, ack))
 		return false;
 	if (ack->kind == MSG_BENCH_ACK)
 		return true;
-	mk_buf_printf(b->why, "expected ACK from %s, got %s %u", peer_name(b), kind_name(ack->kind),
+	mk_buf_printf(b->why, "expected ACK from %s, got %s %u", bench_peer_name(b), kind_name(ack->kind),
 		      ack->seq);
 	return false;
 }
 
 /* Sends, retrying while the ring is full, and rings if the peer is halted. */
-static bool put(struct bench *b, const void *msg, uint32_t len)
+bool bench_put(struct bench *b, const void *msg, uint32_t len)
 {
 	for (;;) {
 		int r = link_send_now(b->l, b->cfg->peer, msg, len);
 		if (r == MKBOX_OK)
 			return true;
 		if (r != MKBOX_FULL || now(b) >= b->cfg->deadline) {
-			mk_buf_printf(b->why, "sending to %s: %s", peer_name(b), mkbox_strerror(r));
+			mk_buf_printf(b->why, "sending to %s: %s", bench_peer_name(b), mkbox_strerror(r));
 			return false;
 		}
 		relax();
 	}
 }
 
-static bool put_control(struct bench *b, uint32_t kind, uint32_t seq)
+bool bench_put_control(struct bench *b, uint32_t kind, uint32_t seq)
 {
 	struct msg_hdr h;
 	msg_control(&h, kind, seq);
-	return put(b, &h, sizeof(h));
+	return bench_put(b, &h, sizeof(h));
 }
 
 /* Spins (load, compare, PAUSE) until *w holds want or stop; *seen is which. */
@@ -222,7 +186,7 @@ static bool spin_for(struct bench *b, volatile uint64_t *w, uint64_t want, uint6
 	     spins++) {
 		relax();
 		if (spun_out(b, spins)) {
-			mk_buf_printf(b->why, "raw ping-pong: %s stopped answering", peer_name(b));
+			mk_buf_printf(b->why, "raw ping-pong: %s stopped answering", bench_peer_name(b));
 			return false;
 		}
 	}
@@ -281,7 +245,7 @@ static bool raw_round(struct bench *b, uint32_t i)
 static bool raw_initiator(struct bench *b, uint32_t tok)
 {
 	uint64_t seen;
-	if (!put_control(b, MSG_BENCH_RAW, tok) || !expect(b, false, MSG_BENCH_ACK, tok))
+	if (!bench_put_control(b, MSG_BENCH_RAW, tok) || !bench_expect(b, false, MSG_BENCH_ACK, tok))
 		return false;
 	raw_lines(b);
 	b->raw_base = (uint64_t)tok << 32;
@@ -322,7 +286,7 @@ static bool echo_put(struct bench *b, uint32_t seq)
 		return true;
 	}
 	/* One echo in flight at a time: a full ring is as wrong as any other error. */
-	mk_buf_printf(b->why, "sending ECHO %u to %s: %s", seq, peer_name(b), mkbox_strerror(r));
+	mk_buf_printf(b->why, "sending ECHO %u to %s: %s", seq, bench_peer_name(b), mkbox_strerror(r));
 	return false;
 }
 
@@ -341,7 +305,7 @@ static bool echo_take(struct bench *b, uint32_t seq, bool end, uint32_t *got)
 		}
 	}
 	if (r != MKBOX_OK) {
-		mk_buf_printf(b->why, "waiting for ECHO %u from %s: %s", seq, peer_name(b),
+		mk_buf_printf(b->why, "waiting for ECHO %u from %s: %s", seq, bench_peer_name(b),
 			      mkbox_strerror(r));
 		return false;
 	}
@@ -349,7 +313,7 @@ static bool echo_take(struct bench *b, uint32_t seq, bool end, uint32_t *got)
 	if (len == MSG_HDR_LEN && m.magic == MSG_MAGIC && m.kind == MSG_BENCH_ECHO &&
 	    (m.seq == seq || (end && m.seq == 0)))
 		return true;
-	mk_buf_printf(b->why, "expected ECHO %u from %s, got %s %u (%u bytes)", seq, peer_name(b),
+	mk_buf_printf(b->why, "expected ECHO %u from %s, got %s %u (%u bytes)", seq, bench_peer_name(b),
 		      kind_name(m.kind), m.seq, len);
 	return false;
 }
@@ -382,7 +346,7 @@ static bool echo_responder(struct bench *b, uint32_t seq)
 
 static bool ipi_round(struct bench *b, uint32_t i)
 {
-	return put_control(b, MSG_BENCH_ECHO_IPI, i) && expect(b, true, MSG_BENCH_ECHO_IPI, i);
+	return bench_put_control(b, MSG_BENCH_ECHO_IPI, i) && bench_expect(b, true, MSG_BENCH_ECHO_IPI, i);
 }
 
 /* Doorbell rounds: each side halts between messages. */
@@ -395,175 +359,17 @@ static bool echo_ipi(struct bench *b)
 	return true;
 }
 
-/* Large messages of a quarter of the ring, whole slots, fitting our buffers. */
-static uint32_t stream_len(const struct link *l)
-{
-	uint32_t payload = l->mb->payload;
-	uint32_t want = l->mb->msg_max / BENCH_STREAM_SHARE;
-	uint32_t len = (want < l->cfg.buf_size ? want : l->cfg.buf_size) / payload * payload;
-	return len < MSG_HDR_LEN ? MSG_HDR_LEN : len;
-}
-
-static bool stream(struct bench *b)
-{
-	struct bench_result *r = b->res;
-	uint8_t *src = b->l->cfg.tx, *dst = b->l->cfg.rx;
-	uint32_t len = stream_len(b->l), count = 0;
-	uint64_t t0 = now(b), end = t0 + b->cfg->phase_cycles, bytes = 0;
-	msg_control((struct msg_hdr *)src, MSG_BENCH_DATA, 0);
-	((struct msg_hdr *)src)->len = len;
-	while (bytes < b->cfg->stream_bytes && now(b) < end) {
-		if (!put(b, src, len))
-			return false;
-		count++;
-		bytes += len;
-	}
-	if (!put_control(b, MSG_BENCH_DATA_END, count) || !expect(b, false, MSG_BENCH_ACK, count))
-		return false;
-	r->msg_len = len;
-	r->stream_bytes = bytes;
-	r->stream_cycles = now(b) - t0;
-	r->stream_mbps = bench_mbps(bytes, r->stream_cycles, b->cfg->tsc_khz);
-	/*
-	 * The baseline: the same bytes in the same sizes, copied by this CPU
-	 * alone from a source as large as the stream's, our ring's slot area
-	 * (idle now: the peer has taken everything), into the same buffer.
-	 */
-	const uint8_t *slots = (const uint8_t *)b->l->mb->peer[b->cfg->peer].tx + MKBOX_RING_CTRL_SIZE;
-	uint64_t area = (uint64_t)b->l->mb->slots * b->l->mb->slot_size, off = 0;
-	t0 = now(b);
-	for (uint64_t done = 0; done < bytes; done += len) {
-		if (off + len > area)
-			off = 0;
-		copy(dst, slots + off, len);
-		off += len;
-	}
-	r->memcpy_cycles = now(b) - t0;
-	r->memcpy_mbps = bench_mbps(bytes, r->memcpy_cycles, b->cfg->tsc_khz);
-	return true;
-}
-
-/* Bulk chunks: a quarter of the ring in whole slots (one slot in rings of fewer than four). */
-static uint32_t bulk_chunk(const struct mkbox *mb)
-{
-	uint32_t len = mb->msg_max / BENCH_STREAM_SHARE / mb->payload * mb->payload;
-	return len ? len : mb->payload;
-}
-
-/* Pseudo-random words (xorshift64), so the digest checks every byte moved. */
-static void bulk_fill(uint8_t *p, uint64_t len, uint64_t seed)
-{
-	uint64_t x = seed | 1;
-	for (uint64_t i = 0; i + 8 <= len; i += 8) {
-		x ^= x << 13;
-		x ^= x >> 7;
-		x ^= x << 17;
-		__builtin_memcpy(p + i, &x, 8);
-	}
-}
-
-/*
- * Bulk: `count` chunks of our RAM into the peer's, bare payload straight from
- * the source (mkbox_send) into the destination (mkbox_recv), then the peer's
- * digest of what arrived against ours; the baseline copies the same bytes in
- * the same pieces within our RAM, from the source into its other half.
- */
-static bool bulk(struct bench *b, uint32_t tok)
-{
-	struct bench_result *r = b->res;
-	uint32_t chunk = bulk_chunk(b->l->mb);
-	uint64_t half = b->cfg->bulk ? b->cfg->bulk_size / 2 : 0, count, bytes, t0, digest;
-	uint8_t *src = b->cfg->bulk, *dst = b->cfg->bulk + half;
-	struct msg_hdr ack;
-
-	r->bulk_msg_len = chunk;
-	if (!put_control(b, MSG_BENCH_BULK, chunk) || !take_ack(b, &ack))
-		return false;
-	count = ack.seq;
-	if (count > half / chunk)
-		count = half / chunk;
-	if (count > b->cfg->bulk_bytes / chunk)
-		count = b->cfg->bulk_bytes / chunk;
-	if (!count)
-		return true; /* one side has no scratch RAM: no bulk numbers */
-	bytes = count * chunk;
-	bulk_fill(src, bytes, tok);
-	digest = bench_digest(src, bytes);
-	if (!put_control(b, MSG_BENCH_BULK_GO, (uint32_t)count))
-		return false;
-	t0 = now(b);
-	for (uint64_t k = 0; k < count; k++)
-		if (!put(b, src + k * chunk, chunk))
-			return false;
-	if (!expect(b, false, MSG_BENCH_ACK, (uint32_t)count))
-		return false;
-	r->bulk_cycles = now(b) - t0;
-	r->bulk_bytes = bytes;
-	r->bulk_mbps = bench_mbps(bytes, r->bulk_cycles, b->cfg->tsc_khz);
-	if (!put_control(b, MSG_BENCH_BULK_SUM, (uint32_t)count) || !take_ack(b, &ack))
-		return false;
-	if (ack.sum != digest) {
-		mk_buf_printf(b->why, "bulk: %s's digest of the %llu bytes is 0x%llx, ours 0x%llx",
-			      peer_name(b), (unsigned long long)bytes, (unsigned long long)ack.sum,
-			      (unsigned long long)digest);
-		return false;
-	}
-	t0 = now(b);
-	for (uint64_t off = 0; off < bytes; off += chunk)
-		copy(dst + off, src + off, chunk);
-	r->bulk_copy_cycles = now(b) - t0;
-	r->bulk_copy_mbps = bench_mbps(bytes, r->bulk_copy_cycles, b->cfg->tsc_khz);
-	return true;
-}
-
-/* The responder's side of BULK_GO: `count` chunks straight into our scratch RAM. */
-static bool bulk_receive(struct bench *b, uint32_t chunk, uint32_t count)
-{
-	uint32_t len = 0;
-	int r = MKBOX_OK;
-	if (!chunk || count > b->cfg->bulk_size / chunk) {
-		mk_buf_printf(b->why, "bulk: %u chunks of %u bytes from %s do not fit", count, chunk,
-			      peer_name(b));
-		return false;
-	}
-	for (uint64_t k = 0; k < count; k++) {
-		uint8_t *dst = b->cfg->bulk + k * chunk;
-		for (uint32_t spins = 1; (r = mkbox_recv(b->l->mb, b->cfg->peer, dst, chunk, &len)) == MKBOX_EMPTY;
-		     spins++) {
-			relax();
-			if (spun_out(b, spins)) {
-				r = MKBOX_TIMEOUT;
-				break;
-			}
-		}
-		if (r != MKBOX_OK || len != chunk) {
-			mk_buf_printf(b->why, "bulk chunk %llu of %u from %s: %s, %u bytes",
-				      (unsigned long long)k, count, peer_name(b), mkbox_strerror(r), len);
-			return false;
-		}
-	}
-	return true;
-}
-
-static bool put_digest(struct bench *b, uint32_t chunk, uint32_t count)
-{
-	struct msg_hdr h;
-	msg_control(&h, MSG_BENCH_ACK, count);
-	h.sum = bench_digest(b->cfg->bulk, (uint64_t)chunk * count);
-	return put(b, &h, sizeof(h));
-}
-
 static bool initiator(struct bench *b)
 {
 	uint32_t tok = (uint32_t)(now(b) >> 8) | 1u; /* tells this run's raw values from stale ones */
 	/* The peer may still be busy: wait for it halting. */
-	if (!put_control(b, MSG_BENCH_BEGIN, tok) || !expect(b, true, MSG_BENCH_ACK, tok))
+	if (!bench_put_control(b, MSG_BENCH_BEGIN, tok) || !bench_expect(b, true, MSG_BENCH_ACK, tok))
 		return false;
 	if (!raw_initiator(b, tok) || !echo_polled(b) ||
-	    !echo_ipi(b) || !stream(b) ||
-	    !bulk(b, tok))
+	    !echo_ipi(b) || !bench_stream(b) ||
+	    !bench_bulk(b, tok))
 		return false;
-	return put_control(b, MSG_BENCH_END, tok) && expect(b, false, MSG_BENCH_ACK, tok);
+	return bench_put_control(b, MSG_BENCH_END, tok) && bench_expect(b, false, MSG_BENCH_ACK, tok);
 }
 
 static bool responder(struct bench *b)
@@ -573,39 +379,39 @@ static bool responder(struct bench *b)
 	struct msg_hdr m;
 	for (;;) {
 		bool ok = true;
-		if (!take(b, halt, &m))
+		if (!bench_take(b, halt, &m))
 			return false;
 		kind = m.kind;
 		seq = m.seq;
 		halt = false;
 		switch (kind) {
-		case MSG_BENCH_BEGIN: ok = put_control(b, MSG_BENCH_ACK, seq); break;
-		case MSG_BENCH_RAW: ok = put_control(b, MSG_BENCH_ACK, seq) && raw_responder(b, seq); break;
+		case MSG_BENCH_BEGIN: ok = bench_put_control(b, MSG_BENCH_ACK, seq); break;
+		case MSG_BENCH_RAW: ok = bench_put_control(b, MSG_BENCH_ACK, seq) && raw_responder(b, seq); break;
 		case MSG_BENCH_ECHO: ok = echo_responder(b, seq); break;
-		case MSG_BENCH_ECHO_IPI: ok = put_control(b, kind, seq); halt = true; break;
+		case MSG_BENCH_ECHO_IPI: ok = bench_put_control(b, kind, seq); halt = true; break;
 		case MSG_BENCH_DATA: data++; break;
-		case MSG_BENCH_DATA_END: ok = put_control(b, MSG_BENCH_ACK, data); data = 0; break;
+		case MSG_BENCH_DATA_END: ok = bench_put_control(b, MSG_BENCH_ACK, data); data = 0; break;
 		case MSG_BENCH_BULK:
 			chunk = seq;
 			count = 0;
 			if (b->cfg->bulk && chunk)
 				count = b->cfg->bulk_size / chunk > UINT32_MAX ? UINT32_MAX
 									: (uint32_t)(b->cfg->bulk_size / chunk);
-			ok = put_control(b, MSG_BENCH_ACK, count);
+			ok = bench_put_control(b, MSG_BENCH_ACK, count);
 			break;
 		case MSG_BENCH_BULK_GO:
-			ok = bulk_receive(b, chunk, seq) && put_control(b, MSG_BENCH_ACK, seq);
+			ok = bench_bulk_receive(b, chunk, seq) && bench_put_control(b, MSG_BENCH_ACK, seq);
 			count = seq;
 			break;
 		case MSG_BENCH_BULK_SUM:
 			if (seq != count)
 				mk_buf_printf(b->why, "bulk: %s asks for the digest of %u chunks, %u came",
-					      peer_name(b), seq, count);
-			ok = seq == count && put_digest(b, chunk, count);
+					      bench_peer_name(b), seq, count);
+			ok = seq == count && bench_put_digest(b, chunk, count);
 			break;
-		case MSG_BENCH_END: return put_control(b, MSG_BENCH_ACK, seq);
+		case MSG_BENCH_END: return bench_put_control(b, MSG_BENCH_ACK, seq);
 		default:
-			mk_buf_printf(b->why, "unexpected %s %u from %s", kind_name(kind), seq, peer_name(b));
+			mk_buf_printf(b->why, "unexpected %s %u from %s", kind_name(kind), seq, bench_peer_name(b));
 			return false;
 		}
 		if (!ok)

@@ -50,7 +50,7 @@ PROBE_OBJ := $(patsubst $(PROBE_DIR)/%.c,$(PROBE_OUT)/%.o,$(PROBE_C_SRC)) $(PROB
   $(patsubst mailbox/%.c,$(PROBE_OUT)/mailbox/%.o,$(PROBE_MAILBOX_SRC)) $(PROBE_OUT)/entry.o
 # The parsers, set arithmetic and mailbox conversations: pure C, also built for the host tests.
 PROBE_PURE_SRC := $(addprefix $(PROBE_DIR)/,mbi.c acpi.c ranges.c cmdline.c checks.c coord.c \
-  msg.c link.c bench.c) loader/lib.c $(PROBE_MAILBOX_SRC)
+  msg.c link.c bench.c bench_flow.c) loader/lib.c $(PROBE_MAILBOX_SRC)
 
 .PHONY: probe-all probe-unit probe-fuzz probe-test
 probe-all: $(BUILD)/probe.elf $(BUILD)/probe-fixed.elf $(BUILD)/probe-grub-bios.iso $(BUILD)/probe-grub-efi.iso \
