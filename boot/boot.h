@@ -51,6 +51,8 @@ bool part_acpi_build(struct boot_state *s, uint32_t i, struct mk_diags *d);
 bool load_linux(struct boot_state *s, uint32_t i, struct mk_diags *d);
 /* Identity windows over a partition's RAM: on firmware, physical == virtual. */
 void launch_part_windows(const struct mk_plan_part *pp, struct mk_phys *pm);
+/* Reads partition i's initrd, if it has one, into loaded[i]; false after reporting. */
+bool launch_read_initrd(struct boot_state *s, uint32_t i, struct mk_diags *d);
 /* Partition i's mkboot_info fields. */
 void launch_bootinfo(const struct boot_state *s, uint32_t i, struct bootinfo_input *bi);
 /* MKBOOT_INFO_F_* for partition i. */

@@ -17,6 +17,7 @@
 #include "serial.h"
 
 #define KERNEL_MAX_BYTES (512ull << 20)
+#define INITRD_MAX_BYTES (2ull << 30)
 #define START_TIMEOUT_US 2000000 /* per batch: generous for emulators */
 #define TSC_CALIBRATE_US 50000
 
@@ -122,6 +123,22 @@ void launch_bootinfo(const struct boot_state *s, uint32_t i, struct bootinfo_inp
 	};
 }
 
+bool launch_read_initrd(struct boot_state *s, uint32_t i, struct mk_diags *d)
+{
+	const struct mk_partition_cfg *pc = &s->cfg.part[i];
+	struct loaded_part *lp = &s->loaded[i];
+	EFI_STATUS st;
+	if (!pc->has_initrd)
+		return true;
+	st = esp_read(&s->esp, pc->initrd, INITRD_MAX_BYTES, &lp->initrd, &lp->initrd_size);
+	if (EFI_ERROR(st)) {
+		diag_error(d, (struct mk_pos){ 0, 0 }, "initrd \"%s\": %s", pc->initrd,
+			   st == EFI_BAD_BUFFER_SIZE ? "larger than 2G" : "cannot read the file");
+		return false;
+	}
+	return true;
+}
+
 static bool load_mb2(struct boot_state *s, uint32_t i, struct mk_diags *d)
 {
 	const struct mk_partition_cfg *pc = &s->cfg.part[i];
@@ -133,10 +150,16 @@ static bool load_mb2(struct boot_state *s, uint32_t i, struct mk_diags *d)
 	launch_part_windows(pp, &pm);
 	if (mb2_load(lp->image, lp->image_size, pp, &pm, &k, d))
 		return false;
+	if (!launch_read_initrd(s, i, d))
+		return false;
+	/* The initrd is the kernel's one boot module (GRUB: module2), named by its path. */
 	struct mb2_info_input in = {
 		.cmdline = pc->cmdline,
 		.loader_name = MB2_LOADER_NAME,
 		.kernel = &k,
+		.module = pc->has_initrd ? lp->initrd : NULL,
+		.module_len = lp->initrd_size,
+		.module_name = pc->initrd,
 	};
 	launch_bootinfo(s, i, &in.info);
 	if (lp->rsdp) {

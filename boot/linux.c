@@ -12,7 +12,6 @@
 #include "cpu_start.h"
 #include "pagetable.h"
 
-#define INITRD_MAX_BYTES (2ull << 30)
 #define BOOTINFO_MAX_BYTES \
 	(sizeof(struct mkboot_info) + MK_MAX_RAM_RANGES * sizeof(struct mkboot_range) + MK_MAX_CPUS * sizeof(uint32_t))
 #define FOUR_GIB (1ull << 32)
@@ -48,14 +47,8 @@ bool load_linux(struct boot_state *s, uint32_t i, struct mk_diags *d)
 	struct mk_phys pm;
 	struct bz_loaded out;
 
-	if (pc->has_initrd) {
-		EFI_STATUS st = esp_read(&s->esp, pc->initrd, INITRD_MAX_BYTES, &lp->initrd, &lp->initrd_size);
-		if (EFI_ERROR(st)) {
-			diag_error(d, (struct mk_pos){ 0, 0 }, "initrd \"%s\": %s", pc->initrd,
-				   st == EFI_BAD_BUFFER_SIZE ? "larger than 2G" : "cannot read the file");
-			return false;
-		}
-	}
+	if (!launch_read_initrd(s, i, d))
+		return false;
 	struct bootinfo_input bi;
 	launch_bootinfo(s, i, &bi);
 	if (!bootinfo_write(&bi, info, sizeof(info))) {

@@ -31,14 +31,16 @@
  *
  * MBI (spec 3.6): cmdline (1), boot loader name (2), basic meminfo (4),
  * memory map (6: the partition's RAM available, the shared region reserved,
- * nothing else), load base address (21), ACPI old/new RSDP (14/15) when
- * given, and MB2_TAG_MKBOOT carrying the mkboot_info payload written by
- * bootinfo_write (the same bytes a Linux kernel gets in setup_data).
+ * nothing else), load base address (21), a module (3) when the partition has
+ * an initrd, ACPI old/new RSDP (14/15) when given, and MB2_TAG_MKBOOT
+ * carrying the mkboot_info payload written by bootinfo_write (the same bytes
+ * a Linux kernel gets in setup_data).
  *
- * MBI placement: page aligned, below 4 GiB, never over the kernel.  First
- * choice: the first page after the kernel's end, in the RAM range holding the
- * kernel's last byte.  Otherwise the lowest page-aligned spot clear of the
- * kernel in the main RAM ranges (ascending), then in the low slice.
+ * Module, then MBI placement: page aligned, below 4 GiB, never over the
+ * kernel (nor the MBI over the module).  First choice: the first free page
+ * after the kernel's end, in the RAM range holding the kernel's last byte.
+ * Otherwise the lowest page-aligned free spot in the main RAM ranges
+ * (ascending), then in the low slice.
  */
 #ifndef MKBOOT_MB2_H
 #define MKBOOT_MB2_H
@@ -110,11 +112,18 @@ struct mb2_info_input {
 	uint32_t rsdp_len;
 	uint8_t rsdp_revision;
 	const struct mb2_loaded *kernel; /* from mb2_load */
+	/* Optional boot module (the partition's `initrd`, GRUB's module2): copied
+	 * into the partition's RAM and listed in a module tag (3) whose string is
+	 * module_name.  NULL: no module tag. */
+	const uint8_t *module;
+	uint64_t module_len;
+	const char *module_name;
 };
 
 /*
- * Places (see the rule above) and writes the MBI through `pm`; *mbi_phys gets
- * its physical address, for EBX.  Returns the error count (0 or 1).
+ * Places (see the rule above) and copies the module, then places and writes
+ * the MBI, through `pm`; *mbi_phys gets its physical address, for EBX.
+ * Returns the error count (0 or 1).
  */
 uint32_t mb2_build_info(const struct mb2_info_input *in, const struct mk_phys *pm,
 			uint64_t *mbi_phys, struct mk_diags *d);

@@ -74,6 +74,8 @@ struct mbi_content {
 	struct mb2_mmap_entry mmap[MB2_MAX_PART_RANGES + 1];
 	uint32_t nmmap;
 	uint32_t acpi_tag, acpi_len; /* 0: no ACPI tag */
+	uint64_t module_at;          /* where the module was placed (in->module set) */
+	uint64_t module_name_len;
 };
 
 static void mbi_emit(struct mbi_writer *w, const struct mbi_content *c)
@@ -97,6 +99,16 @@ static void mbi_emit(struct mbi_writer *w, const struct mbi_content *c)
 	mbi_begin(w, MB2_TAG_LOAD_BASE_ADDR);
 	mbi_put(w, &load_base, sizeof(load_base));
 	mbi_end(w);
+	if (in->module) {
+		/* Spec 3.6.6: start and end (exclusive) of the module, then its string. */
+		uint32_t start = (uint32_t)c->module_at, end = (uint32_t)(c->module_at + in->module_len);
+		mbi_begin(w, MB2_TAG_MODULE);
+		mbi_put(w, &start, sizeof(start));
+		mbi_put(w, &end, sizeof(end));
+		mbi_put(w, in->module_name, c->module_name_len);
+		mbi_put(w, "", 1);
+		mbi_end(w);
+	}
 	if (c->acpi_tag) {
 		mbi_begin(w, c->acpi_tag);
 		mbi_put(w, in->rsdp, c->acpi_len);
@@ -199,6 +211,14 @@ static uint32_t mbi_prepare(const struct mb2_info_input *in, struct mbi_content 
 		diag_error(d, MB2_NO_POS, "command line, boot loader name or partition name is too long");
 		return 1;
 	}
+	if (in->module) {
+		c->module_name_len = in->module_name ? mk_strnlen(in->module_name, MK_PATH_MAX) : 0;
+		if (!in->module_name || c->module_name_len >= MK_PATH_MAX ||
+		    in->module_len >= MB2_ADDR_LIMIT) {
+			diag_error(d, MB2_NO_POS, "module without a name, or one over 4 GiB");
+			return 1;
+		}
+	}
 	if (!info->cpus || !info->ncpus || info->ncpus > MK_MAX_CPUS) {
 		diag_error(d, MB2_NO_POS, "partition has %u CPUs (1..%u expected)", info->ncpus, MK_MAX_CPUS);
 		return 1;
@@ -217,45 +237,73 @@ static uint32_t mbi_prepare(const struct mb2_info_input *in, struct mbi_content 
 	return 0;
 }
 
-/* Page aligned, after `from` in r, below 4 GiB, clear of the kernel. */
+#define MBI_AVOID_MAX 2 /* the kernel, and the module for the MBI */
+
+/* Page aligned, after `from` in r, below 4 GiB, clear of every range in avoid. */
 static bool mbi_fit(const struct mk_range *r, uint64_t from, uint64_t size,
-		    const struct mb2_loaded *k, uint64_t *at)
+		    const struct mk_range *avoid, uint32_t navoid, uint64_t *at)
 {
 	uint64_t start, end, limit = mb2_range_end(r) < MB2_ADDR_LIMIT ? mb2_range_end(r) : MB2_ADDR_LIMIT;
+	bool moved = true;
 	if (!mk_align_up(from > r->base ? from : r->base, MK_PAGE_SIZE, &start))
 		return false;
-	if (mk_ranges_overlap(start, size, k->phys_start, k->phys_end - k->phys_start) &&
-	    !mk_align_up(k->phys_end, MK_PAGE_SIZE, &start))
-		return false;
-	if (!mk_add_u64(start, size, &end) || end > limit)
+	/* Each pass moves past at least one range for good: navoid + 1 passes settle it. */
+	for (uint32_t pass = 0; moved && pass <= navoid; pass++) {
+		moved = false;
+		for (uint32_t i = 0; i < navoid; i++)
+			if (mk_ranges_overlap(start, size, avoid[i].base, avoid[i].size)) {
+				if (!mk_align_up(mb2_range_end(&avoid[i]), MK_PAGE_SIZE, &start))
+					return false;
+				moved = true;
+			}
+	}
+	if (moved || !mk_add_u64(start, size, &end) || end > limit)
 		return false;
 	*at = start;
 	return true;
 }
 
-/* The placement rule of mb2.h. */
-static uint32_t mbi_place(const struct mk_plan_part *p, const struct mb2_loaded *k, uint64_t size,
-			  uint64_t *at, struct mk_diags *d)
+/* The placement rule of mb2.h, for `what` (the MBI or the module) of `size` bytes. */
+static uint32_t mbi_place(const struct mk_plan_part *p, const struct mk_range *avoid,
+			  uint32_t navoid, uint64_t size, const char *what, uint64_t *at,
+			  struct mk_diags *d)
 {
 	struct mk_range r[MB2_MAX_PART_RANGES];
 	uint32_t n = mb2_part_ranges(p, r);
+	uint64_t kend = mb2_range_end(&avoid[0]);
 	char msg[DIAG_MSG_MAX];
 	struct mk_buf b;
+	size = size ? size : 1; /* an empty module still gets its own page */
 	for (uint32_t i = 0; i < n; i++)
-		if (k->phys_end > r[i].base && k->phys_end <= mb2_range_end(&r[i]) &&
-		    mbi_fit(&r[i], k->phys_end, size, k, at))
+		if (kend > r[i].base && kend <= mb2_range_end(&r[i]) &&
+		    mbi_fit(&r[i], kend, size, avoid, navoid, at))
 			return 0;
 	for (uint32_t i = 0; i < n; i++)
-		if (mbi_fit(&r[i], 0, size, k, at))
+		if (mbi_fit(&r[i], 0, size, avoid, navoid, at))
 			return 0;
 	mk_buf_init(&b, msg, sizeof(msg));
-	mk_buf_printf(&b, "no room below 4 GiB for the 0x%llx-byte multiboot2 information beside the kernel at ",
-		      (ull)size);
-	mb2_put_span(&b, k->phys_start, k->phys_end - k->phys_start);
+	mk_buf_printf(&b, "no room below 4 GiB for the 0x%llx-byte %s beside the kernel at ",
+		      (ull)size, what);
+	mb2_put_span(&b, avoid[0].base, avoid[0].size);
 	mk_buf_puts(&b, " in the partition's RAM ");
 	mb2_put_part_ram(&b, p);
 	diag_error(d, MB2_NO_POS, "%s", msg);
 	return 1;
+}
+
+/* The module's bytes into the partition (mbi_place found room for them there). */
+static uint32_t mbi_copy_module(const struct mb2_info_input *in, const struct mk_phys *pm,
+				uint64_t at, struct mk_diags *d)
+{
+	uint8_t *dst = in->module_len ? phys_ptr(pm, at, in->module_len) : NULL;
+	if (in->module_len && !dst) {
+		diag_error(d, MB2_NO_POS, "no memory window covers 0x%llx+0x%llx (internal error)",
+			   (ull)at, (ull)in->module_len);
+		return 1;
+	}
+	if (dst)
+		mk_memcpy(dst, in->module, in->module_len);
+	return 0;
 }
 
 uint32_t mb2_build_info(const struct mb2_info_input *in, const struct mk_phys *pm,
@@ -264,11 +312,21 @@ uint32_t mb2_build_info(const struct mb2_info_input *in, const struct mk_phys *p
 	struct mbi_content c;
 	struct mbi_writer w = { 0 };
 	uint64_t size;
+	struct mk_range avoid[MBI_AVOID_MAX] = {
+		{ in->kernel->phys_start, in->kernel->phys_end - in->kernel->phys_start },
+	};
+	uint32_t navoid = 1;
 	if (mbi_prepare(in, &c, d))
 		return 1;
+	if (in->module) {
+		if (mbi_place(in->info.part, avoid, navoid, in->module_len, "module", &c.module_at, d) ||
+		    mbi_copy_module(in, pm, c.module_at, d))
+			return 1;
+		avoid[navoid++] = (struct mk_range){ c.module_at, in->module_len ? in->module_len : 1 };
+	}
 	mbi_emit(&w, &c);
 	size = w.off;
-	if (mbi_place(in->info.part, in->kernel, size, mbi_phys, d))
+	if (mbi_place(in->info.part, avoid, navoid, size, "multiboot2 information", mbi_phys, d))
 		return 1;
 	w = (struct mbi_writer){ phys_ptr(pm, *mbi_phys, size), 0, 0, false };
 	if (!w.buf) {

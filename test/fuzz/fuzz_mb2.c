@@ -17,6 +17,7 @@
 #define LOW_SIZE 0x10000ull
 
 static uint8_t main0[MAIN_SIZE], main1[MAIN_SIZE], low[LOW_SIZE];
+static struct mk_phys pm;
 
 static void require(bool ok)
 {
@@ -50,6 +51,15 @@ static void walk_mbi(const uint8_t *mbi, uint64_t avail, const struct mb2_info_i
 		require(size >= 8 && size <= total - pos);
 		if (type == MB2_TAG_LOAD_BASE_ADDR)
 			require(size == 12 && rd32(mbi + pos + 8) == k->phys_start);
+		if (type == MB2_TAG_MODULE) {
+			/* The module's bytes, clear of the kernel, where the tag says. */
+			uint32_t start = rd32(mbi + pos + 8), end = rd32(mbi + pos + 12);
+			const uint8_t *at = phys_ptr(&pm, start, in->module_len ? in->module_len : 1);
+			require(in->module && size == 17 + strlen(in->module_name) && end - start == in->module_len);
+			require(at && memcmp(at, in->module, in->module_len) == 0);
+			require(!mk_ranges_overlap(start, in->module_len ? in->module_len : 1, k->phys_start,
+						   k->phys_end - k->phys_start));
+		}
 		if (type == MB2_TAG_MKBOOT) {
 			struct mkboot_info info;
 			require(size >= 8 + sizeof(info));
@@ -72,7 +82,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 	static const uint32_t cpus[] = { 1, 4 };
 	static const uint8_t rsdp[36] = { 'R', 'S', 'D', ' ', 'P', 'T', 'R', ' ' };
 	struct mk_plan_part part = { .nram = 2, .low = { LOW, LOW_SIZE } };
-	struct mk_phys pm = { 0 };
+	pm = (struct mk_phys){ 0 };
 	struct mk_diags d;
 	struct mb2_loaded k;
 	uint64_t mbi;
@@ -116,6 +126,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 		.rsdp_len = sizeof(rsdp),
 		.rsdp_revision = (len & 2) ? 2 : 0,
 		.kernel = &k,
+		/* Sometimes the image's own first half as a module. */
+		.module = (len & 4) ? data : NULL,
+		.module_len = len / 2,
+		.module_name = "initrd.img",
 	};
 	if (mb2_build_info(&in, &pm, &mbi, &d)) {
 		require(d.count == 1);

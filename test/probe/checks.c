@@ -56,6 +56,29 @@ bool checks_placement(const struct probe_mbi *m, uint64_t mbi_addr, uint64_t ima
 	return true;
 }
 
+bool checks_module(const struct probe_mbi *m, uint64_t mbi_addr, uint64_t image_start,
+		   uint64_t image_end, const struct range_list *avail, struct mk_buf *why)
+{
+	uint64_t start = m->mod_start, end = m->mod_end, len = end - start;
+	if (end < start || start % CHECKS_PAGE) {
+		mk_buf_printf(why, "module 0x%llx..0x%llx: not a page-aligned span",
+			      (unsigned long long)start, (unsigned long long)end);
+		return false;
+	}
+	if (len && !ranges_cover(avail, start, end)) {
+		mk_buf_printf(why, "module 0x%llx..0x%llx is not inside available RAM",
+			      (unsigned long long)start, (unsigned long long)end);
+		return false;
+	}
+	if (mk_ranges_overlap(start, len, image_start, image_end - image_start) ||
+	    mk_ranges_overlap(start, len, mbi_addr, m->total_size)) {
+		mk_buf_printf(why, "module 0x%llx..0x%llx overlaps the image or the MBI",
+			      (unsigned long long)start, (unsigned long long)end);
+		return false;
+	}
+	return true;
+}
+
 bool checks_meminfo(const struct probe_mbi *m, const struct range_list *avail, struct mk_buf *why)
 {
 	if (!m->meminfo)

@@ -22,6 +22,13 @@
 bool checks_available_ram(const struct probe_mbi *m, struct range_list *avail, struct mk_buf *why);
 
 /*
+ * The first boot module: page aligned, end >= start, inside available RAM,
+ * clear of the image and of the MBI.
+ */
+bool checks_module(const struct probe_mbi *m, uint64_t mbi_addr, uint64_t image_start,
+		   uint64_t image_end, const struct range_list *avail, struct mk_buf *why);
+
+/*
  * The image sits where its relocatable tag allows (aligned, base in
  * [min, max]), inside available RAM, clear of the MBI, and at the address the
  * load base tag names, when there is one.

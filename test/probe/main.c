@@ -184,6 +184,15 @@ static void read_boot_info(uint32_t magic, uint64_t mbi_addr)
 		probe_log("no console=ttyS<N> on the command line: using ttyS0");
 }
 
+/* FNV-1a, 64 bits, over bytes: what the QEMU test computes over the module's file. */
+static uint64_t fnv1a(const uint8_t *p, uint64_t n)
+{
+	uint64_t h = 0xCBF29CE484222325ull;
+	while (n--)
+		h = (h ^ *p++) * 0x100000001B3ull;
+	return h;
+}
+
 static void check_memory_map(void)
 {
 	char whybuf[PROBE_LINE_MAX];
@@ -210,6 +219,18 @@ static void check_memory_map(void)
 	if (!checks_add_hole(&g.holes, image_start, image_end) ||
 	    !checks_add_hole(&g.holes, g.mbi_addr, g.mbi_addr + g.mbi.total_size))
 		probe_fail("cannot list the image and MBI as holes");
+	if (g.mbi.nmodules) {
+		if (!checks_module(&g.mbi, g.mbi_addr, image_start, image_end, &g.avail, &why))
+			probe_fail("%s", whybuf);
+		/* The memory check leaves it alone: it is the kernel's, like the image. */
+		if (!checks_add_hole(&g.holes, g.mbi.mod_start, g.mbi.mod_end))
+			probe_fail("cannot list the module as a hole");
+		probe_log("module \"%s\" at 0x%x..0x%x: %u bytes, FNV-1a 0x%016llx (%u module tags)",
+			  g.mbi.mod_name, g.mbi.mod_start, g.mbi.mod_end, g.mbi.mod_end - g.mbi.mod_start,
+			  (unsigned long long)fnv1a((const uint8_t *)(uintptr_t)g.mbi.mod_start,
+						    g.mbi.mod_end - g.mbi.mod_start),
+			  g.mbi.nmodules);
+	}
 	ranges_normalize(&g.holes);
 }
 

@@ -79,6 +79,20 @@ static bool take_tag(uint32_t type, const uint8_t *tag, uint32_t size, struct pr
 		out->has_load_base = true;
 		mk_memcpy(&out->load_base, tag + sizeof(struct mb2_tag), sizeof(out->load_base));
 		return true;
+	case MB2_TAG_MODULE: {
+		/* Spec 3.6.6: u32 mod_start, u32 mod_end, then a string ending inside the tag. */
+		const char *name = (const char *)(tag + sizeof(struct mb2_tag) + 8);
+		if (payload < 9 || mk_strnlen(name, payload - 8) >= payload - 8) {
+			mk_buf_printf(why, "module tag of %u bytes: no room for its addresses and string", size);
+			return false;
+		}
+		if (!out->nmodules++) {
+			mk_memcpy(&out->mod_start, tag + sizeof(struct mb2_tag), 4);
+			mk_memcpy(&out->mod_end, tag + sizeof(struct mb2_tag) + 4, 4);
+			out->mod_name = name;
+		}
+		return true;
+	}
 	case MB2_TAG_MKBOOT:
 		if (payload < sizeof(struct mkboot_info)) {
 			mk_buf_printf(why, "mkboot tag holds %u bytes, struct mkboot_info needs %zu", payload,

@@ -34,6 +34,9 @@ struct probe_mbi {
 	uint32_t mkboot_len;
 	bool has_load_base;
 	uint32_t load_base;
+	uint32_t nmodules;       /* module tags (3); the first one's fields follow */
+	uint32_t mod_start, mod_end;
+	const char *mod_name;    /* NUL-terminated inside its tag */
 	uint32_t ntags;          /* end tag included */
 };
 

@@ -112,6 +112,29 @@ static void test_checks(void)
 	CHECK(!checks_placement(&w.m, 0x29FF00, 0x200000, 0x2A0000, &a, reset_why()));
 	CHECK_STR(whybuf, "MBI 0x29ff00+0x400 overlaps the image 0x200000..0x2a0000");
 
+	/* Modules: page aligned, in RAM, clear of the image (0x200000..) and the MBI (0x11B000). */
+	w.m.mod_start = 0x2A0000;
+	w.m.mod_end = 0x2A1234;
+	CHECK(checks_module(&w.m, 0x11B000, 0x200000, 0x2A0000, &a, reset_why()) && !whybuf[0]);
+	w.m.mod_end = w.m.mod_start; /* empty */
+	CHECK(checks_module(&w.m, 0x11B000, 0x200000, 0x2A0000, &a, reset_why()));
+	w.m.mod_start = 0x2A0800;
+	w.m.mod_end = 0x2A1000;
+	CHECK(!checks_module(&w.m, 0x11B000, 0x200000, 0x2A0000, &a, reset_why()));
+	CHECK_STR(whybuf, "module 0x2a0800..0x2a1000: not a page-aligned span");
+	w.m.mod_start = 0x29F000;
+	CHECK(!checks_module(&w.m, 0x11B000, 0x200000, 0x2A0000, &a, reset_why()));
+	CHECK_STR(whybuf, "module 0x29f000..0x2a1000 overlaps the image or the MBI");
+	w.m.mod_start = 0x11B000;
+	w.m.mod_end = 0x11C000;
+	CHECK(!checks_module(&w.m, 0x11B000, 0x200000, 0x2A0000, &a, reset_why()));
+	w.m.mod_start = 0x7FE0000;
+	w.m.mod_end = 0x8000000;
+	CHECK(!checks_module(&w.m, 0x11B000, 0x200000, 0x2A0000, &a, reset_why()));
+	CHECK_STR(whybuf, "module 0x7fe0000..0x8000000 is not inside available RAM");
+	w.m.mod_end = 0x7FD0000;
+	CHECK(!checks_module(&w.m, 0x11B000, 0x200000, 0x2A0000, &a, reset_why()));
+
 	/* GRUB: the highest free page below 0x9F000, clear of the holes. */
 	uint64_t page = 0;
 	ranges_init(&b);

@@ -88,6 +88,10 @@ static void test_mbi_good(void)
 	uint32_t base = 0x200000;
 	memcpy(mb_tag(&m, MB2_TAG_LOAD_BASE_ADDR, 12) + 8, &base, 4);
 	mb_tag(&m, 0x1234, 13); /* unknown: skipped, with padding */
+	uint8_t *mod = mb_tag(&m, MB2_TAG_MODULE, 16 + 7);
+	uint32_t span[2] = { 0x300000, 0x301234 };
+	memcpy(mod + 8, span, 8);
+	memcpy(mod + 16, "initrd", 7);
 	mb_end(&m);
 	CHECK_STR(parse(&m, &p, &ok), "");
 	CHECK(ok);
@@ -101,7 +105,10 @@ static void test_mbi_good(void)
 	CHECK(p.has_load_base);
 	CHECK_EQ(p.load_base, 0x200000);
 	CHECK(p.mkboot == NULL);
-	CHECK_EQ(p.ntags, 9);
+	CHECK_EQ(p.nmodules, 1);
+	CHECK(p.mod_start == 0x300000 && p.mod_end == 0x301234);
+	CHECK_STR(p.mod_name, "initrd");
+	CHECK_EQ(p.ntags, 10);
 }
 
 static void test_mbi_errors(void)

@@ -1,6 +1,7 @@
 """Issue 3 in QEMU+OVMF: several probe kernels at once, each on its own CPUs and RAM.
 Every partition must print its PASS line on its own console, and the probe in the boot
 CPU's partition ends QEMU with isa-debug-exit only when every partition passed."""
+import os
 import re
 
 import pytest
@@ -68,4 +69,38 @@ cmdline = "console=ttyS0"
     assert fixed[-1] == "probe[fixed]: PASS", fixed[-8:]
     reloc = mkq.lines(res.console(2), "probe[reloc]: ")
     assert reloc and reloc[-1] == "probe[reloc]: PASS", reloc[-8:]
+    assert res.reason == "exit" and res.exit_code == mkq.EXIT_ALL_PASSED, (res.reason, res.exit_code)
+
+
+def fnv1a(data):
+    h = 0xCBF29CE484222325
+    for b in data:
+        h = ((h ^ b) * 0x100000001B3) & 0xFFFFFFFFFFFFFFFF
+    return h
+
+
+def test_multiboot2_initrd_is_a_module():
+    """A multiboot2 partition's initrd reaches its kernel as a boot module (GRUB's module2):
+    the probe finds one module tag named by the path, page aligned in its RAM, clear of the
+    image and the MBI, holding exactly the file's bytes."""
+    module = "probe-fixed.elf"  # any file will do; this one is built anyway
+    with open(os.path.join(mkq.ROOT, "build", module), "rb") as f:
+        data = f.read()
+    text = mkq.probe_partition("mod", [0], 0).replace(
+        'kernel = "probe.elf"', 'kernel = "probe.elf"\ninitrd = "%s"' % module) + \
+        mkq.probe_partition("plain", [1], 1)
+    res = mkq.boot("parts-mb2-module", None, smp=2, mem=512, timeout=150, until=(), text=text)
+    mod = mkq.lines(res.console(1), "probe[mod]: ")
+    lines = [l for l in mod if l.startswith('probe[mod]: module "%s" at ' % module)]
+    assert len(lines) == 1, mod
+    m = re.fullmatch(r'probe\[mod\]: module "[^"]+" at 0x([0-9a-f]+)\.\.0x([0-9a-f]+): (\d+) bytes, '
+                     r"FNV-1a 0x([0-9a-f]{16}) \(1 module tags\)", lines[0])
+    assert m, lines[0]
+    assert int(m.group(1), 16) % 4096 == 0
+    assert int(m.group(2), 16) - int(m.group(1), 16) == len(data) == int(m.group(3))
+    assert int(m.group(4), 16) == fnv1a(data), (m.group(4), hex(fnv1a(data)))
+    assert mod[-1] == "probe[mod]: PASS", mod[-8:]
+    plain = mkq.lines(res.console(2), "probe[plain]: ")
+    assert not any(" module " in l for l in plain), plain
+    assert plain and plain[-1] == "probe[plain]: PASS", plain[-8:]
     assert res.reason == "exit" and res.exit_code == mkq.EXIT_ALL_PASSED, (res.reason, res.exit_code)

@@ -1129,6 +1129,74 @@ static void test_fixed_span(void)
 	CHECK(!mb2_fixed_span(img, 0, 0, &r));
 }
 
+/* The partition's initrd as a boot module: after the kernel, then the MBI after it. */
+static void test_mbi_module(void)
+{
+	static uint8_t module[5000];
+	struct mb2_loaded k;
+	struct walked w;
+	uint64_t mbi;
+	uint32_t size;
+	const uint8_t *t;
+	for (uint32_t i = 0; i < sizeof(module); i++)
+		module[i] = (uint8_t)(i * 13 + 1);
+	reset();
+	CHECK_EQ(load(raw_image(), &k), 0);
+	struct mb2_info_input in = info_input(&k);
+	in.module = module;
+	in.module_len = sizeof(module);
+	in.module_name = "initrd.img";
+	CHECK_EQ(mb2_build_info(&in, &pm, &mbi, &diags), 0);
+	CHECK_EQ(diags.count, 0);
+	/* Module on the first page after the kernel, the MBI on the first page after it. */
+	CHECK(memcmp(at(RAW_BASE + 0x2000), module, sizeof(module)) == 0);
+	CHECK_EQ(mbi, RAW_BASE + 0x2000 + 0x2000);
+	CHECK(mbi_walk(at(mbi), RAM_BASE + RAM_SIZE - mbi, &w));
+	t = find_tag(&w, MB2_TAG_MODULE, &size);
+	CHECK(t && size == 16 + sizeof("initrd.img"));
+	if (t) {
+		CHECK_EQ(r32(t + 8), RAW_BASE + 0x2000);
+		CHECK_EQ(r32(t + 12), RAW_BASE + 0x2000 + sizeof(module));
+		CHECK_STR((const char *)t + 16, "initrd.img");
+	}
+	/* After the load base address, before the mkboot tag. */
+	for (uint32_t i = 0; i + 1 < w.n; i++)
+		if (w.type[i] == MB2_TAG_MODULE)
+			CHECK(w.type[i - 1] == MB2_TAG_LOAD_BASE_ADDR && w.type[i + 1] == MB2_TAG_MKBOOT);
+
+	/* An empty module still has a page of its own: start == end, the MBI after it. */
+	reset();
+	CHECK_EQ(load(raw_image(), &k), 0);
+	in = info_input(&k);
+	in.module = module;
+	in.module_len = 0;
+	in.module_name = "empty";
+	CHECK_EQ(mb2_build_info(&in, &pm, &mbi, &diags), 0);
+	CHECK_EQ(mbi, RAW_BASE + 0x3000);
+	CHECK(mbi_walk(at(mbi), RAM_BASE + RAM_SIZE - mbi, &w));
+	t = find_tag(&w, MB2_TAG_MODULE, &size);
+	CHECK(t && r32(t + 8) == RAW_BASE + 0x2000 && r32(t + 12) == RAW_BASE + 0x2000);
+
+	/* A module larger than the partition: refused, naming what did not fit. */
+	reset();
+	CHECK_EQ(load(raw_image(), &k), 0);
+	in = info_input(&k);
+	in.module = module;
+	in.module_len = RAM_SIZE;
+	in.module_name = "huge";
+	CHECK_EQ(mb2_build_info(&in, &pm, &mbi, &diags), 1);
+	CHECK(diags.count == 1 && strstr(diags.items[0].msg, "no room below 4 GiB for the 0x1000000-byte "
+							   "module beside the kernel at ") != NULL);
+	/* A module without a name. */
+	reset();
+	CHECK_EQ(load(raw_image(), &k), 0);
+	in = info_input(&k);
+	in.module = module;
+	in.module_len = 1;
+	CHECK_EQ(mb2_build_info(&in, &pm, &mbi, &diags), 1);
+	CHECK_STR(diags.count ? diags.items[0].msg : "", "module without a name, or one over 4 GiB");
+}
+
 int main(void)
 {
 	ram = malloc(RAM_SIZE);
@@ -1149,6 +1217,7 @@ int main(void)
 	test_reloc_errors();
 	test_elf_errors();
 	test_mbi();
+	test_mbi_module();
 	test_mbi_acpi();
 	test_mbi_placement();
 	test_mbi_meminfo();
