@@ -12,6 +12,7 @@
 #include "discover.h"
 #include "esp.h"
 #include "boot.h"
+#include "bzimage.h"
 #include "mb2.h"
 #include "mkbox.h"
 
@@ -65,8 +66,9 @@ static void find_fixed_kernels(struct boot_state *s, struct mk_range *kernel_at)
 	uint64_t got, size;
 	for (uint32_t i = 0; i < s->cfg.nparts && i < MK_MAX_PARTITIONS; i++) {
 		kernel_at[i] = (struct mk_range){ 0, 0 };
+		/* The same order as loading: a bzImage is Linux whatever else it carries. */
 		if (!EFI_ERROR(esp_read_head(&s->esp, s->cfg.part[i].kernel, head, sizeof(head), &got,
-					     &size)))
+					     &size)) && !bz_probe(head, got))
 			mb2_fixed_span(head, got, size, &kernel_at[i]);
 	}
 }
