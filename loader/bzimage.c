@@ -10,23 +10,7 @@
  *
  * The placement rule and the kernel facts behind it are in docs/linux.md.
  */
-#include "bzimage.h"
-#include "bootparams.h"
-
-#define BZ_4G (1ull << 32)
-#define BZ_SMALL_ALIGN 16u /* cmdline and setup_data: setup_data.next is a u64 */
-/* Spans in: main RAM, the low slice, the ACPI copy, the shared region. */
-#define BZ_MAX_SPANS (MK_MAX_RAM_RANGES + 3)
-#define BZ_MAX_CUTS (2 * BZ_MAX_SPANS)
-/* Objects placed: kernel, initrd, boot_params, cmdline, setup_data. */
-#define BZ_MAX_PLACED 5
-
-/* A map of BZ_MAX_SPANS ranges has at most BZ_MAX_CUTS - 1 pieces: it always fits. */
-_Static_assert(BZ_MAX_CUTS - 1 <= E820_MAX_ENTRIES_ZEROPAGE, "e820 map fits boot_params");
-_Static_assert(SETUP_MKBOOT > SETUP_RNG_SEED && !(SETUP_MKBOOT & SETUP_INDIRECT),
-	       "SETUP_MKBOOT clear of upstream setup_data types");
-
-static const struct mk_pos bz_nopos = { 0, 0 };
+#include "bzimage_internal.h"
 
 static uint16_t bz_rd16(const uint8_t *p)
 {
@@ -36,11 +20,6 @@ static uint16_t bz_rd16(const uint8_t *p)
 static uint32_t bz_rd32(const uint8_t *p)
 {
 	return (uint32_t)bz_rd16(p) | (uint32_t)bz_rd16(p + 2) << 16;
-}
-
-static unsigned long long bz_ull(uint64_t v)
-{
-	return (unsigned long long)v;
 }
 
 /* ---- check ---- */
@@ -161,129 +140,6 @@ static bool bz_check_kernel(uint64_t len, struct bz_image *img, struct mk_diags 
 	}
 	img->align = h->kernel_alignment < MK_PAGE_SIZE ? MK_PAGE_SIZE : h->kernel_alignment;
 	img->above_4g = (h->xloadflags & XLF_CAN_BE_LOADED_ABOVE_4G) != 0;
-	return true;
-}
-
-/* ---- the partition's memory: its e820 map and what is free to place in ---- */
-
-struct bz_span {
-	uint64_t base, end;
-	uint32_t type; /* E820_TYPE_* */
-};
-
-struct bz_layout {
-	struct bz_span e820[BZ_MAX_CUTS];
-	uint32_t ne820;
-	struct bz_span free[BZ_MAX_CUTS]; /* main RAM less everything reserved */
-	uint32_t nfree;
-	struct mk_range placed[BZ_MAX_PLACED];
-	uint32_t nplaced;
-};
-
-/* Where spans overlap the higher rank wins: reserved or ACPI memory is never RAM. */
-static uint32_t bz_type_rank(uint32_t type)
-{
-	return type == 0 ? 0 : type == E820_TYPE_RAM ? 1 : type == E820_TYPE_ACPI ? 2 : 3;
-}
-
-static bool bz_add_span(struct bz_span *s, uint32_t *n, struct mk_range r, uint32_t type,
-			const char *what, struct mk_diags *d)
-{
-	uint64_t end;
-	if (!r.size)
-		return true;
-	if (!mk_add_u64(r.base, r.size, &end)) {
-		diag_error(d, bz_nopos, "%s at 0x%llx (0x%llx bytes) wraps past the top of memory",
-			   what, bz_ull(r.base), bz_ull(r.size));
-		return false;
-	}
-	s[(*n)++] = (struct bz_span){ r.base, end, type };
-	return true;
-}
-
-static void bz_insert_cut(uint64_t *cut, uint32_t *n, uint64_t v)
-{
-	uint32_t i = *n;
-	while (i > 0 && cut[i - 1] > v)
-		i--;
-	if (i > 0 && cut[i - 1] == v)
-		return;
-	for (uint32_t j = *n; j > i; j--)
-		cut[j] = cut[j - 1];
-	cut[i] = v;
-	(*n)++;
-}
-
-/*
- * Cuts the spans at every boundary, gives each piece the highest-ranked type
- * covering it and merges neighbours of one type: a sorted map without
- * overlaps, as an e820 table must be.  `out` holds BZ_MAX_CUTS entries.
- */
-static uint32_t bz_carve(const struct bz_span *in, uint32_t n, struct bz_span *out)
-{
-	uint64_t cut[BZ_MAX_CUTS];
-	uint32_t ncut = 0, nout = 0;
-
-	for (uint32_t i = 0; i < n; i++) {
-		bz_insert_cut(cut, &ncut, in[i].base);
-		bz_insert_cut(cut, &ncut, in[i].end);
-	}
-	for (uint32_t c = 0; c + 1 < ncut; c++) {
-		uint32_t type = 0;
-		for (uint32_t i = 0; i < n; i++)
-			if (in[i].base <= cut[c] && cut[c + 1] <= in[i].end &&
-			    bz_type_rank(in[i].type) > bz_type_rank(type))
-				type = in[i].type;
-		if (!type)
-			continue;
-		if (nout && out[nout - 1].end == cut[c] && out[nout - 1].type == type)
-			out[nout - 1].end = cut[c + 1];
-		else
-			out[nout++] = (struct bz_span){ cut[c], cut[c + 1], type };
-	}
-	return nout;
-}
-
-/*
- * The e820 map is exactly the partition: its main RAM and low slice as RAM,
- * the shared region as reserved, its ACPI copy as ACPI; nothing else in the
- * machine.  The free list is the same map with the low slice taken out: the
- * low slice is left to the kernel's trampolines (docs/linux.md).
- */
-static bool bz_build_maps(const struct bz_input *in, struct bz_layout *lay, struct mk_diags *d)
-{
-	const struct mk_plan_part *p = in->part;
-	struct bz_span s[BZ_MAX_SPANS], tmp[BZ_MAX_CUTS];
-	uint32_t n = 0;
-
-	if (p->nram == 0 || p->nram > MK_MAX_RAM_RANGES) {
-		diag_error(d, bz_nopos, "partition has %u main RAM ranges (1..%u)", p->nram,
-			   MK_MAX_RAM_RANGES);
-		return false;
-	}
-	if (p->low.size == 0 || p->low.base + p->low.size > MK_LOW_LIMIT ||
-	    p->low.base + p->low.size < p->low.base) {
-		diag_error(d, bz_nopos, "partition has no RAM slice below 0x%llx: Linux needs one "
-			   "for its real-mode trampolines", bz_ull(MK_LOW_LIMIT));
-		return false;
-	}
-	for (uint32_t i = 0; i < p->nram; i++)
-		if (!bz_add_span(s, &n, p->ram[i], E820_TYPE_RAM, "partition RAM", d))
-			return false;
-	uint32_t nmain = n;
-	if (!bz_add_span(s, &n, p->low, E820_TYPE_RAM, "low slice", d) ||
-	    !bz_add_span(s, &n, in->acpi, E820_TYPE_ACPI, "ACPI tables", d) ||
-	    !bz_add_span(s, &n, in->shared, E820_TYPE_RESERVED, "shared region", d))
-		return false;
-	lay->ne820 = bz_carve(s, n, lay->e820);
-
-	s[nmain].type = E820_TYPE_RESERVED; /* the low slice: not for placement */
-	uint32_t ntmp = bz_carve(s, n, tmp);
-	lay->nfree = 0;
-	for (uint32_t i = 0; i < ntmp; i++)
-		if (tmp[i].type == E820_TYPE_RAM)
-			lay->free[lay->nfree++] = tmp[i];
-	lay->nplaced = 0;
 	return true;
 }
 
