@@ -412,20 +412,31 @@ static uint32_t copy_image(const uint8_t *image, const struct mb2_layout *lay, u
 	return 0;
 }
 
+/*
+ * The header, its tags and where the image's bytes go: image[0, len) holds
+ * the headers, file_len is the whole file's length (>= len).
+ */
+static uint32_t read_image(const uint8_t *image, uint64_t len, uint64_t file_len,
+			   struct mb2_tags *tags, struct mb2_layout *lay, struct mk_diags *d)
+{
+	uint64_t hdr_off;
+	uint32_t hlen;
+	if (mb2_find_header(image, len, &hdr_off, &hlen, d) ||
+	    parse_tags(image, hdr_off, hlen, tags, d))
+		return 1;
+	return tags->has_address ? mb2_raw_layout(file_len, hdr_off, tags, lay, d)
+				 : mb2_elf_layout(image, len, file_len, tags, lay, d);
+}
+
 bool mb2_fixed_span(const uint8_t *head, uint64_t len, uint64_t file_len, struct mk_range *span)
 {
 	struct mb2_tags tags = { 0 };
 	struct mb2_layout lay = { 0 };
-	uint64_t hdr_off, start, end;
-	uint32_t hlen;
+	uint64_t start, end;
 	*span = (struct mk_range){ 0, 0 };
-	len = len < file_len ? len : file_len;
 	/* Errors are not reported here: mb2_load finds and reports them with the whole image. */
-	if (mb2_find_header(head, len, &hdr_off, &hlen, NULL) ||
-	    parse_tags(head, hdr_off, hlen, &tags, NULL) || tags.has_reloc)
-		return false;
-	if (tags.has_address ? mb2_raw_layout(file_len, hdr_off, &tags, &lay, NULL)
-			     : mb2_elf_layout(head, len, file_len, &tags, &lay, NULL))
+	if (read_image(head, len < file_len ? len : file_len, file_len, &tags, &lay, NULL) ||
+	    tags.has_reloc)
 		return false;
 	start = mk_align_down(lay.start, MK_PAGE_SIZE);
 	if (!mk_align_up(lay.end, MK_PAGE_SIZE, &end) || end <= start)
@@ -439,14 +450,9 @@ uint32_t mb2_load(const uint8_t *image, uint64_t len, const struct mk_plan_part 
 {
 	struct mb2_tags tags = { 0 };
 	struct mb2_layout lay = { 0 };
-	uint64_t hdr_off, base = 0, delta;
-	uint32_t hlen;
+	uint64_t base = 0, delta;
 	mk_memset(out, 0, sizeof(*out));
-	if (mb2_find_header(image, len, &hdr_off, &hlen, d) ||
-	    parse_tags(image, hdr_off, hlen, &tags, d))
-		return 1;
-	if (tags.has_address ? mb2_raw_layout(len, hdr_off, &tags, &lay, d)
-			     : mb2_elf_layout(image, len, len, &tags, &lay, d))
+	if (read_image(image, len, len, &tags, &lay, d))
 		return 1;
 	if (lay.entry < lay.start || lay.entry >= lay.end) {
 		diag_error(d, MB2_NO_POS, "entry point 0x%llx lies outside the loaded image 0x%llx-0x%llx",
