@@ -78,12 +78,32 @@ static void describe_taken(const struct placer *pl, uint32_t self, uint64_t addr
 	mk_buf_printf(b, "no free RAM at 0x%lx", (unsigned long)addr);
 }
 
+/*
+ * Takes [base, end) as partition i's first RAM range when all of it is free;
+ * otherwise says in `what` what is in the way and returns false.
+ */
+static bool take_fixed(struct placer *pl, uint32_t i, uint64_t base, uint64_t end, char *what,
+		       size_t cap)
+{
+	uint64_t gap = plan_free_first_gap(&pl->fm, base, end);
+	if (gap < end) {
+		struct mk_buf b;
+		mk_buf_init(&b, what, cap);
+		describe_taken(pl, i, gap, &b);
+		return false;
+	}
+	placer_take(pl, base, end - base);
+	pl->plan->part[i].ram[0] = (struct mk_range){ base, end - base };
+	pl->plan->part[i].nram = 1;
+	return true;
+}
+
 /* (1a) memory_base: the user chose the address, so it is checked, never moved. */
 static void place_memory_base(struct placer *pl, uint32_t i)
 {
 	const struct mk_partition_cfg *p = &pl->cfg->part[i];
 	uint64_t base = p->memory_base, size, end;
-	char sz[SIZE_STR_MAX];
+	char sz[SIZE_STR_MAX], what[DIAG_MSG_MAX];
 	if (!part_ram_size(pl, i, &size))
 		return;
 	size_str(sz, sizeof(sz), size);
@@ -98,19 +118,9 @@ static void place_memory_base(struct placer *pl, uint32_t i)
 			   (unsigned long)base, sz);
 		return;
 	}
-	uint64_t gap = plan_free_first_gap(&pl->fm, base, end);
-	if (gap < end) {
-		char what[DIAG_MSG_MAX];
-		struct mk_buf b;
-		mk_buf_init(&b, what, sizeof(what));
-		describe_taken(pl, i, gap, &b);
+	if (!take_fixed(pl, i, base, end, what, sizeof(what)))
 		diag_error(pl->d, p->memory_base_pos, "memory_base 0x%lx + %s is not free RAM (%s)",
 			   (unsigned long)base, sz, what);
-		return;
-	}
-	placer_take(pl, base, size);
-	pl->plan->part[i].ram[0] = (struct mk_range){ base, size };
-	pl->plan->part[i].nram = 1;
 }
 
 /*
@@ -123,7 +133,7 @@ static void place_kernel(struct placer *pl, uint32_t i)
 	const struct mk_partition_cfg *p = &pl->cfg->part[i];
 	struct mk_range k = pl->kernel_at[i];
 	uint64_t size, end;
-	char sz[SIZE_STR_MAX], need[SIZE_STR_MAX];
+	char sz[SIZE_STR_MAX], need[SIZE_STR_MAX], what[DIAG_MSG_MAX];
 	if (!part_ram_size(pl, i, &size))
 		return;
 	if ((k.base | k.size) & (MK_PAGE_SIZE - 1) || !mk_add_u64(k.base, k.size, &end) ||
@@ -142,21 +152,11 @@ static void place_kernel(struct placer *pl, uint32_t i)
 			   p->name, sz, need, (unsigned long)k.base, (unsigned long)(end - 1));
 		return;
 	}
-	uint64_t gap = plan_free_first_gap(&pl->fm, k.base, end);
-	if (gap < end) {
-		char what[DIAG_MSG_MAX];
-		struct mk_buf b;
-		mk_buf_init(&b, what, sizeof(what));
-		describe_taken(pl, i, gap, &b);
+	if (!take_fixed(pl, i, k.base, end, what, sizeof(what)))
 		diag_error(pl->d, p->kernel_pos,
 			   "kernel \"%s\" must be loaded at 0x%lx-0x%lx (it has no relocatable "
 			   "tag), but that is not free RAM (%s)",
 			   p->kernel, (unsigned long)k.base, (unsigned long)(end - 1), what);
-		return;
-	}
-	placer_take(pl, k.base, k.size);
-	pl->plan->part[i].ram[0] = k;
-	pl->plan->part[i].nram = 1;
 }
 
 static void place_fixed(struct placer *pl)
