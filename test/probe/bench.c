@@ -273,18 +273,12 @@ static bool raw_responder(struct bench *b, uint32_t tok)
 /* One echo, sent as any kernel sends: mkbox_send, then the doorbell check. */
 static bool echo_put(struct bench *b, uint32_t seq)
 {
-	struct link *l = b->l;
-	uint32_t peer = b->cfg->peer;
 	struct msg_hdr h;
 	int r;
 	msg_control(&h, MSG_BENCH_ECHO, seq);
-	r = mkbox_send(l->mb, peer, &h, sizeof(h));
-	if (r == MKBOX_OK) {
-		/* link_send_now's work without its call, counted where it counts. */
-		if (mkbox_notify(l->mb, peer, l->cfg.ring, l->cfg.ring_ctx))
-			l->peer[peer].rings++;
+	r = link_send_now(b->l, b->cfg->peer, &h, sizeof(h));
+	if (r == MKBOX_OK)
 		return true;
-	}
 	/* One echo in flight at a time: a full ring is as wrong as any other error. */
 	mk_buf_printf(b->why, "sending ECHO %u to %s: %s", seq, bench_peer_name(b), mkbox_strerror(r));
 	return false;
@@ -293,17 +287,9 @@ static bool echo_put(struct bench *b, uint32_t seq)
 /* The echo `seq` (or, if end, the closing seq 0), polled with mkbox_recv itself. */
 static bool echo_take(struct bench *b, uint32_t seq, bool end, uint32_t *got)
 {
-	struct mkbox *mb = b->l->mb;
-	uint32_t peer = b->cfg->peer, len = 0;
 	struct msg_hdr m = {0};
-	int r;
-	for (uint32_t spins = 1; (r = mkbox_recv(mb, peer, &m, sizeof(m), &len)) == MKBOX_EMPTY; spins++) {
-		relax();
-		if (spun_out(b, spins)) {
-			r = MKBOX_TIMEOUT;
-			break;
-		}
-	}
+	uint32_t len = 0;
+	int r = bench_recv_polled(b, &m, sizeof(m), &len);
 	if (r != MKBOX_OK) {
 		mk_buf_printf(b->why, "waiting for ECHO %u from %s: %s", seq, bench_peer_name(b),
 			      mkbox_strerror(r));

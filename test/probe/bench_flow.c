@@ -130,22 +130,14 @@ bool bench_bulk(struct bench *b, uint32_t tok)
 bool bench_bulk_receive(struct bench *b, uint32_t chunk, uint32_t count)
 {
 	uint32_t len = 0;
-	int r = MKBOX_OK;
+	int r;
 	if (!chunk || count > b->cfg->bulk_size / chunk) {
 		mk_buf_printf(b->why, "bulk: %u chunks of %u bytes from %s do not fit", count, chunk,
 			      bench_peer_name(b));
 		return false;
 	}
 	for (uint64_t k = 0; k < count; k++) {
-		uint8_t *dst = b->cfg->bulk + k * chunk;
-		for (uint32_t spins = 1; (r = mkbox_recv(b->l->mb, b->cfg->peer, dst, chunk, &len)) == MKBOX_EMPTY;
-		     spins++) {
-			relax();
-			if (spun_out(b, spins)) {
-				r = MKBOX_TIMEOUT;
-				break;
-			}
-		}
+		r = bench_recv_polled(b, b->cfg->bulk + k * chunk, chunk, &len);
 		if (r != MKBOX_OK || len != chunk) {
 			mk_buf_printf(b->why, "bulk chunk %llu of %u from %s: %s, %u bytes",
 				      (unsigned long long)k, count, bench_peer_name(b), mkbox_strerror(r), len);

@@ -45,6 +45,25 @@ static inline bool spun_out(const struct bench *b, uint32_t spins)
 	return spins % BENCH_SPIN_CHECK == 0 && now(b) >= b->cfg->deadline;
 }
 
+/*
+ * The next message from the peer, polled like the raw loop polls its line
+ * (one mkbox_recv, PAUSE, the clock now and then): the mailbox status, or
+ * MKBOX_TIMEOUT at the deadline.  The pointers live in locals, not reloaded
+ * after each PAUSE (under TCG that alone moves the polled median).
+ */
+static inline int bench_recv_polled(struct bench *b, void *buf, uint32_t cap, uint32_t *len)
+{
+	struct mkbox *mb = b->l->mb;
+	uint32_t peer = b->cfg->peer;
+	int r;
+	for (uint32_t spins = 1; (r = mkbox_recv(mb, peer, buf, cap, len)) == MKBOX_EMPTY; spins++) {
+		relax();
+		if (spun_out(b, spins))
+			return MKBOX_TIMEOUT;
+	}
+	return r;
+}
+
 /* The peer's name, for messages. */
 const char *bench_peer_name(const struct bench *b);
 /* The next bench control message through the link; halt: wait halted, doorbell armed. */

@@ -73,12 +73,6 @@ static bool send(struct link *l, uint32_t q, const void *msg, uint32_t len, uint
 	return false;
 }
 
-static void ring(struct link *l, uint32_t q)
-{
-	if (mkbox_notify(l->mb, q, l->cfg.ring, l->cfg.ring_ctx))
-		l->peer[q].rings++;
-}
-
 static void flush_pong(struct link *l, uint32_t q)
 {
 	struct link_peer *p = &l->peer[q];
@@ -87,7 +81,7 @@ static void flush_pong(struct link *l, uint32_t q)
 		return;
 	p->pong_pending = false;
 	p->pings++;
-	ring(l, q);
+	link_ring(l, q);
 }
 
 static void stream_rx(struct link *l, uint32_t q, const struct msg_hdr *h, uint32_t len)
@@ -232,7 +226,7 @@ uint32_t link_pump(struct link *l)
 				p->ping_next++;
 		}
 		if (sent)
-			ring(l, q); /* once per batch: mkbox_notify rings at most once per arming */
+			link_ring(l, q); /* once per batch: mkbox_notify rings at most once per arming */
 		total += sent;
 	}
 	return total;
@@ -423,12 +417,4 @@ int link_take(struct link *l, const struct mkbox_waiter *w, const struct msg_hdr
 			return MKBOX_OK;
 		handle(l, q, *len);
 	}
-}
-
-int link_send_now(struct link *l, uint32_t peer, const void *msg, uint32_t len)
-{
-	int r = mkbox_send(l->mb, peer, msg, len);
-	if (r == MKBOX_OK)
-		ring(l, peer);
-	return r;
 }
