@@ -18,6 +18,7 @@
 #include "coord.h"
 #include "layout.h"
 #include "mbi.h"
+#include "msg.h"
 #include "x86.h"
 
 #define ISA_DEBUG_EXIT_PORT 0xF4
@@ -184,15 +185,6 @@ static void read_boot_info(uint32_t magic, uint64_t mbi_addr)
 		probe_log("no console=ttyS<N> on the command line: using ttyS0");
 }
 
-/* FNV-1a, 64 bits, over bytes: what the QEMU test computes over the module's file. */
-static uint64_t fnv1a(const uint8_t *p, uint64_t n)
-{
-	uint64_t h = 0xCBF29CE484222325ull;
-	while (n--)
-		h = (h ^ *p++) * 0x100000001B3ull;
-	return h;
-}
-
 static void check_memory_map(void)
 {
 	char whybuf[PROBE_LINE_MAX];
@@ -227,8 +219,9 @@ static void check_memory_map(void)
 			probe_fail("cannot list the module as a hole");
 		probe_log("module \"%s\" at 0x%x..0x%x: %u bytes, FNV-1a 0x%016llx (%u module tags)",
 			  g.mbi.mod_name, g.mbi.mod_start, g.mbi.mod_end, g.mbi.mod_end - g.mbi.mod_start,
-			  (unsigned long long)fnv1a((const uint8_t *)(uintptr_t)g.mbi.mod_start,
-						    g.mbi.mod_end - g.mbi.mod_start),
+			  (unsigned long long)msg_fnv1a(MSG_FNV1A_START,
+							(const uint8_t *)(uintptr_t)g.mbi.mod_start,
+							g.mbi.mod_end - g.mbi.mod_start),
 			  g.mbi.nmodules);
 	}
 	ranges_normalize(&g.holes);

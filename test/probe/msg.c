@@ -1,19 +1,26 @@
 #include "msg.h"
 
-#define FNV64_OFFSET 0xCBF29CE484222325ull
 #define FNV64_PRIME 0x00000100000001B3ull
 #define GOLDEN32 0x9E3779B1u /* Knuth's multiplicative hash */
 #define SUM_AT 16u           /* offsetof(struct msg_hdr, sum) */
 _Static_assert(__builtin_offsetof(struct msg_hdr, sum) == SUM_AT, "sum offset");
 
-uint64_t msg_checksum(const uint8_t *msg, uint32_t len)
+uint64_t msg_fnv1a(uint64_t h, const uint8_t *p, uint64_t n)
 {
-	uint64_t h = FNV64_OFFSET;
-	for (uint32_t i = 0; i < len; i++) {
-		h ^= i >= SUM_AT && i < MSG_HDR_LEN ? 0 : msg[i];
+	while (n--) {
+		h ^= *p++;
 		h *= FNV64_PRIME;
 	}
 	return h;
+}
+
+uint64_t msg_checksum(const uint8_t *msg, uint32_t len)
+{
+	static const uint8_t zero[MSG_HDR_LEN - SUM_AT];
+	uint32_t sum = len < SUM_AT ? len : SUM_AT, after = len < MSG_HDR_LEN ? len : MSG_HDR_LEN;
+	uint64_t h = msg_fnv1a(MSG_FNV1A_START, msg, sum);
+	h = msg_fnv1a(h, zero, after - sum);
+	return msg_fnv1a(h, msg + after, len - after);
 }
 
 static uint32_t clamp(uint64_t v, uint32_t lo, uint32_t hi)

@@ -56,6 +56,9 @@ _Static_assert(sizeof(struct msg_hdr) == 24, "msg_hdr layout");
 
 /* FNV-1a, 64 bits, over the message with bytes [16, 24) (the sum) taken as 0. */
 uint64_t msg_checksum(const uint8_t *msg, uint32_t len);
+/* FNV-1a, 64 bits, over n bytes, continuing from h (MSG_FNV1A_START to begin). */
+#define MSG_FNV1A_START 0xCBF29CE484222325ull
+uint64_t msg_fnv1a(uint64_t h, const uint8_t *p, uint64_t n);
 
 /*
  * The stream's length for message `seq`: header only, exactly one slot's
