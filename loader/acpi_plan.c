@@ -29,22 +29,8 @@ static const char *const owner_only_tables[] = {
 	"BOOT", /* Simple Boot Flag: Linux writes its CMOS byte */
 };
 
-/* Errors while planning go nowhere when acpi_build_size() asks. */
-static void plan_error(struct mk_diags *d, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-static void plan_error(struct mk_diags *d, const char *fmt, ...)
-{
-	char msg[DIAG_MSG_MAX];
-	struct mk_buf b;
-	va_list ap;
-	if (!d)
-		return;
-	mk_buf_init(&b, msg, sizeof(msg));
-	va_start(ap, fmt);
-	mk_buf_vprintf(&b, fmt, ap);
-	va_end(ap);
-	diag_error(d, (struct mk_pos){ 0, 0 }, "%s", msg);
-}
+/* Tables have no line or column.  acpi_build_size() passes d == NULL: errors go nowhere. */
+static const struct mk_pos acpi_nopos = { 0, 0 };
 
 bool acpi_plan_table_kept(const struct acpi_table *t, bool owner)
 {
@@ -99,13 +85,14 @@ static bool plan_cpus(const struct acpi_view *v, const struct acpi_part_spec *sp
 		struct acpi_plan_cpu *c = &p->cpu[i];
 		c->apic_id = spec->apic_ids[i];
 		if (c->apic_id == ACPI_UID_ALL_U32) {
-			plan_error(d, "APIC ID 0xffffffff cannot be listed: x2APIC entries use it for "
-				      "\"no processor\"");
+			diag_error(d, acpi_nopos, "APIC ID 0xffffffff cannot be listed: x2APIC "
+				   "entries use it for \"no processor\"");
 			return false;
 		}
 		for (uint32_t j = 0; j < i; j++) {
 			if (p->cpu[j].apic_id == c->apic_id) {
-				plan_error(d, "APIC ID %u is listed twice for one partition", c->apic_id);
+				diag_error(d, acpi_nopos, "APIC ID %u is listed twice for one partition",
+					   c->apic_id);
 				return false;
 			}
 		}
@@ -127,7 +114,8 @@ static bool plan_cpus(const struct acpi_view *v, const struct acpi_part_spec *sp
 						 uid == ACPI_UID_ALL_U8))
 			uid++;
 		if (uid >= UID_BITMAP_BITS || !uid_fits(c->type, uid)) {
-			plan_error(d, "no free ACPI processor UID below 255 for APIC ID %u", c->apic_id);
+			diag_error(d, acpi_nopos, "no free ACPI processor UID below 255 for APIC ID %u",
+				   c->apic_id);
 			return false;
 		}
 		c->uid = uid;
@@ -173,20 +161,21 @@ bool acpi_plan_build(const struct acpi_view *v, const struct acpi_part_spec *spe
 	mk_memset(p, 0, sizeof(*p));
 	p->owner = spec->owns_platform;
 	if (!spec->ncpus || !spec->apic_ids) {
-		plan_error(d, "a partition needs at least one CPU");
+		diag_error(d, acpi_nopos, "a partition needs at least one CPU");
 		return false;
 	}
 	if (spec->ncpus > ACPI_MAX_CPUS) {
-		plan_error(d, "a partition lists %u CPUs, more than %u", spec->ncpus, ACPI_MAX_CPUS);
+		diag_error(d, acpi_nopos, "a partition lists %u CPUs, more than %u", spec->ncpus,
+			   ACPI_MAX_CPUS);
 		return false;
 	}
 	if (v->madt < 0) {
-		plan_error(d, "no MADT to build from");
+		diag_error(d, acpi_nopos, "no MADT to build from");
 		return false;
 	}
 	if (v->fadt < 0 && !p->owner) {
-		plan_error(d, "no FADT: a partition without the platform needs one to be marked "
-			      "hardware-reduced");
+		diag_error(d, acpi_nopos, "no FADT: a partition without the platform needs one to be "
+			   "marked hardware-reduced");
 		return false;
 	}
 	if (!plan_cpus(v, spec, p, d))

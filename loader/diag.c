@@ -7,7 +7,7 @@ void diag_init(struct mk_diags *d, const char *file)
 	mk_strlcpy(d->file, file, sizeof(d->file));
 }
 
-void diag_error(struct mk_diags *d, struct mk_pos pos, const char *fmt, ...)
+void diag_verror(struct mk_diags *d, struct mk_pos pos, const char *fmt, va_list ap)
 {
 	if (!d)
 		return; /* a caller that only wants to know whether something is wrong */
@@ -17,11 +17,16 @@ void diag_error(struct mk_diags *d, struct mk_pos pos, const char *fmt, ...)
 	}
 	struct mk_diag *it = &d->items[d->count++];
 	struct mk_buf b;
-	va_list ap;
 	it->pos = pos;
 	mk_buf_init(&b, it->msg, sizeof(it->msg));
-	va_start(ap, fmt);
 	mk_buf_vprintf(&b, fmt, ap);
+}
+
+void diag_error(struct mk_diags *d, struct mk_pos pos, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	diag_verror(d, pos, fmt, ap);
 	va_end(ap);
 }
 

@@ -34,6 +34,8 @@ void diag_init(struct mk_diags *d, const char *file);
 /* Records an error; d == NULL discards it (for checks whose errors come later). */
 void diag_error(struct mk_diags *d, struct mk_pos pos, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+void diag_verror(struct mk_diags *d, struct mk_pos pos, const char *fmt, va_list ap)
+	__attribute__((format(printf, 3, 0)));
 static inline uint32_t diag_total(const struct mk_diags *d)
 {
 	return d->count + d->dropped;

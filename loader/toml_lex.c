@@ -8,14 +8,10 @@
 
 void toml_syntax_error(struct parser *p, struct mk_pos pos, const char *fmt, ...)
 {
-	char msg[DIAG_MSG_MAX];
-	struct mk_buf b;
 	va_list ap;
-	mk_buf_init(&b, msg, sizeof(msg));
 	va_start(ap, fmt);
-	mk_buf_vprintf(&b, fmt, ap);
+	diag_verror(p->d, pos, fmt, ap);
 	va_end(ap);
-	diag_error(p->d, pos, "%s", msg);
 	p->errors++;
 }
 
