@@ -79,12 +79,12 @@ bool part_acpi_build(struct boot_state *s, uint32_t i, struct mk_diags *d)
 	struct acpi_part_spec spec = { ids, n, i == s->plan.platform_part };
 	uint64_t size = acpi_build_size(s->acpi, &spec), base;
 	if (!size) {
-		diag_error(d, (struct mk_pos){ 0, 0 }, "cannot describe partition \"%s\" in ACPI", pc->name);
+		diag_error(d, DIAG_NO_POS, "cannot describe partition \"%s\" in ACPI", pc->name);
 		return false;
 	}
 	size = (size + MK_PAGE_SIZE - 1) & ~(MK_PAGE_SIZE - 1);
 	if (!launch_alloc_low4g(size, EfiACPIReclaimMemory, &base)) {
-		diag_error(d, (struct mk_pos){ 0, 0 }, "no memory below 4G for partition \"%s\"'s ACPI tables",
+		diag_error(d, DIAG_NO_POS, "no memory below 4G for partition \"%s\"'s ACPI tables",
 			   pc->name);
 		return false;
 	}

@@ -132,7 +132,7 @@ bool launch_read_initrd(struct boot_state *s, uint32_t i, struct mk_diags *d)
 		return true;
 	st = esp_read(&s->esp, pc->initrd, INITRD_MAX_BYTES, &lp->initrd, &lp->initrd_size);
 	if (EFI_ERROR(st)) {
-		diag_error(d, (struct mk_pos){ 0, 0 }, "initrd \"%s\": %s", pc->initrd,
+		diag_error(d, DIAG_NO_POS, "initrd \"%s\": %s", pc->initrd,
 			   st == EFI_BAD_BUFFER_SIZE ? "larger than 2G" : "cannot read the file");
 		return false;
 	}
@@ -183,7 +183,7 @@ static bool final_cmdline(struct boot_state *s, uint32_t i, bool is_linux, struc
 	struct kcmdline_input in = { pc->cmdline, pc->name, s->plan.shared.base, s->tsc_khz, pc->ncpus,
 				     i == s->plan.platform_part, is_linux };
 	if (!kcmdline_build(&in, line, sizeof(line))) {
-		diag_error(d, (struct mk_pos){ 0, 0 }, "partition \"%s\": cmdline longer than %u bytes with mkboot's additions",
+		diag_error(d, DIAG_NO_POS, "partition \"%s\": cmdline longer than %u bytes with mkboot's additions",
 			   pc->name, MK_CMDLINE_MAX - 1);
 		return false;
 	}
@@ -201,7 +201,7 @@ static bool load_kernel(struct boot_state *s, uint32_t i)
 	diag_init(d, pc->kernel);
 	st = esp_read(&s->esp, pc->kernel, KERNEL_MAX_BYTES, &lp->image, &lp->image_size);
 	if (EFI_ERROR(st)) {
-		diag_error(d, (struct mk_pos){ 0, 0 }, "%s", st == EFI_BAD_BUFFER_SIZE ? "larger than 512M" : "cannot read the file");
+		diag_error(d, DIAG_NO_POS, "%s", st == EFI_BAD_BUFFER_SIZE ? "larger than 512M" : "cannot read the file");
 	} else if (!part_acpi_build(s, i, d)) {
 		/* reported */
 	} else if (bz_probe(lp->image, lp->image_size)) {
@@ -211,7 +211,7 @@ static bool load_kernel(struct boot_state *s, uint32_t i)
 		if (final_cmdline(s, i, false, d))
 			load_mb2(s, i, d);
 	} else {
-		diag_error(d, (struct mk_pos){ 0, 0 }, "neither a Linux bzImage nor a multiboot2 kernel");
+		diag_error(d, DIAG_NO_POS, "neither a Linux bzImage nor a multiboot2 kernel");
 	}
 	if (diag_total(d)) {
 		print_diags(d);

@@ -52,7 +52,7 @@ bool load_linux(struct boot_state *s, uint32_t i, struct mk_diags *d)
 	struct bootinfo_input bi;
 	launch_bootinfo(s, i, &bi);
 	if (!bootinfo_write(&bi, info, sizeof(info))) {
-		diag_error(d, (struct mk_pos){ 0, 0 }, "partition \"%s\": cannot describe it in its boot information", pc->name);
+		diag_error(d, DIAG_NO_POS, "partition \"%s\": cannot describe it in its boot information", pc->name);
 		return false;
 	}
 	struct bz_input in = {
@@ -72,7 +72,7 @@ bool load_linux(struct boot_state *s, uint32_t i, struct mk_diags *d)
 	if (bz_load(&in, &pm, &out, d))
 		return false;
 	if (!build_page_tables(pp, &lp->cr3)) {
-		diag_error(d, (struct mk_pos){ 0, 0 }, "no memory below 4G for the 64-bit page tables");
+		diag_error(d, DIAG_NO_POS, "no memory below 4G for the 64-bit page tables");
 		return false;
 	}
 	lp->mode = TRAMP_MODE_LINUX64;

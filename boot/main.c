@@ -99,7 +99,7 @@ static bool load_and_plan(struct boot_state *s)
 	diag_init(&s->diags, s->config_path);
 	st = esp_read(&s->esp, CONFIG_NAME, CONFIG_MAX_BYTES, &text, &len);
 	if (EFI_ERROR(st)) {
-		diag_error(&s->diags, (struct mk_pos){ 0, 0 },
+		diag_error(&s->diags, DIAG_NO_POS,
 			   st == EFI_BAD_BUFFER_SIZE ? "larger than 256K" : "cannot read the config (%s)",
 			   st == EFI_NOT_FOUND ? "not found" : "firmware error");
 		print_diags(&s->diags);

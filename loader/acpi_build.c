@@ -110,7 +110,7 @@ static bool write_madt(const struct acpi_view *v, const struct acpi_plan *p,
 		}
 	}
 	if (bad || o.overflow || o.len != p->madt_len) {
-		diag_error(d, (struct mk_pos){ 0, 0 },
+		diag_error(d, DIAG_NO_POS,
 			   "firmware MADT at 0x%lx changed after it was parsed", mt->phys);
 		return false;
 	}
@@ -179,7 +179,7 @@ static bool write_fadt(const struct acpi_view *v, const struct acpi_plan *p,
 	const struct acpi_table *ft = &v->tables[v->fadt];
 	const uint8_t *src = phys_ptr(pm, ft->phys, ft->length);
 	if (!src || ft->length > p->fadt_len || acpi_checksum(src, ft->length) != 0) {
-		diag_error(d, (struct mk_pos){ 0, 0 },
+		diag_error(d, DIAG_NO_POS,
 			   "firmware FADT at 0x%lx changed after it was parsed", ft->phys);
 		return false;
 	}
@@ -212,7 +212,7 @@ static bool write_roots(const struct acpi_view *v, const struct acpi_plan *p,
 {
 	const struct acpi_sdt_header *fw = phys_ptr(pm, v->root_phys, sizeof(*fw));
 	if (!fw) {
-		diag_error(d, (struct mk_pos){ 0, 0 },
+		diag_error(d, DIAG_NO_POS,
 			   "firmware root table at 0x%lx changed after it was parsed", v->root_phys);
 		return false;
 	}
@@ -284,7 +284,7 @@ static bool check_clear(const struct acpi_view *v, uint64_t dest, uint64_t len,
 		fw[n++] = (typeof(fw[0])){ v->tables[i].sig, v->tables[i].phys, v->tables[i].length };
 	for (uint32_t i = 0; i < n; i++) {
 		if (mk_ranges_overlap(dest, len, fw[i].phys, fw[i].len)) {
-			diag_error(d, (struct mk_pos){ 0, 0 },
+			diag_error(d, DIAG_NO_POS,
 				   "ACPI destination 0x%lx+0x%lx overlaps the firmware's %s at 0x%lx",
 				   dest, len, fw[i].name, fw[i].phys);
 			return false;
@@ -301,18 +301,18 @@ bool acpi_build_partition(const struct acpi_view *v, const struct acpi_part_spec
 	if (!acpi_plan_build(v, spec, &p, d))
 		return false;
 	if (dest_phys % 16) {
-		diag_error(d, (struct mk_pos){ 0, 0 }, "ACPI destination 0x%lx is not 16-byte aligned",
+		diag_error(d, DIAG_NO_POS, "ACPI destination 0x%lx is not 16-byte aligned",
 			   dest_phys);
 		return false;
 	}
 	if (dest_size < p.total) {
-		diag_error(d, (struct mk_pos){ 0, 0 },
+		diag_error(d, DIAG_NO_POS,
 			   "ACPI destination holds %lu bytes, the tables need %lu", dest_size, p.total);
 		return false;
 	}
 	uint8_t *dst = phys_ptr(pm, dest_phys, dest_size);
 	if (!dst) {
-		diag_error(d, (struct mk_pos){ 0, 0 }, "ACPI destination 0x%lx+0x%lx is outside memory",
+		diag_error(d, DIAG_NO_POS, "ACPI destination 0x%lx+0x%lx is outside memory",
 			   dest_phys, dest_size);
 		return false;
 	}

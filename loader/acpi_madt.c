@@ -65,21 +65,21 @@ bool acpi_madt_next(struct acpi_madt_iter *it, const struct acpi_madt_entry **en
 		return false;
 	uint32_t left = it->length - it->offset;
 	if (left < sizeof(struct acpi_madt_entry)) {
-		diag_error(d, (struct mk_pos){ 0, 0 },
+		diag_error(d, DIAG_NO_POS,
 			   "MADT entry at offset %u: %u byte left, an entry needs 2", it->offset, left);
 		*bad = true;
 		return false;
 	}
 	const struct acpi_madt_entry *e = (const void *)(it->table + it->offset);
 	if (e->length < sizeof(struct acpi_madt_entry)) {
-		diag_error(d, (struct mk_pos){ 0, 0 },
+		diag_error(d, DIAG_NO_POS,
 			   "MADT entry at offset %u (type %u): length %u is less than 2", it->offset,
 			   e->type, e->length);
 		*bad = true;
 		return false;
 	}
 	if (e->length > left) {
-		diag_error(d, (struct mk_pos){ 0, 0 },
+		diag_error(d, DIAG_NO_POS,
 			   "MADT entry at offset %u (type %u): length %u runs past the table end at %u",
 			   it->offset, e->type, e->length, it->length);
 		*bad = true;
@@ -87,7 +87,7 @@ bool acpi_madt_next(struct acpi_madt_iter *it, const struct acpi_madt_entry **en
 	}
 	uint32_t min = madt_min_length(e->type);
 	if (e->length < min) {
-		diag_error(d, (struct mk_pos){ 0, 0 },
+		diag_error(d, DIAG_NO_POS,
 			   "MADT entry at offset %u (type %u): length %u is less than the %u bytes the type needs",
 			   it->offset, e->type, e->length, min);
 		*bad = true;
@@ -110,7 +110,7 @@ static bool add_cpu(struct acpi_view *v, uint8_t type, uint32_t apic_id, uint32_
 		if (v->cpus[i].apic_id == apic_id)
 			return true;
 	if (v->ncpus >= ACPI_MAX_CPUS) {
-		diag_error(d, (struct mk_pos){ 0, 0 }, "MADT lists more than %u CPUs", ACPI_MAX_CPUS);
+		diag_error(d, DIAG_NO_POS, "MADT lists more than %u CPUs", ACPI_MAX_CPUS);
 		return false;
 	}
 	v->cpus[v->ncpus++] = (struct acpi_cpu){ apic_id, uid, flags, type };
@@ -120,7 +120,7 @@ static bool add_cpu(struct acpi_view *v, uint8_t type, uint32_t apic_id, uint32_
 static bool add_lapic_nmi(struct acpi_view *v, struct acpi_lapic_nmi nmi, struct mk_diags *d)
 {
 	if (v->nlapic_nmis >= ACPI_MAX_LAPIC_NMIS) {
-		diag_error(d, (struct mk_pos){ 0, 0 }, "MADT lists more than %u local APIC NMI entries",
+		diag_error(d, DIAG_NO_POS, "MADT lists more than %u local APIC NMI entries",
 			   ACPI_MAX_LAPIC_NMIS);
 		return false;
 	}
@@ -150,7 +150,7 @@ static bool add_entry(struct acpi_view *v, const struct acpi_madt_entry *e, stru
 	case ACPI_MADT_IO_APIC: {
 		const struct acpi_madt_io_apic *p = (const void *)e;
 		if (v->nioapics >= ACPI_MAX_IOAPICS) {
-			diag_error(d, (struct mk_pos){ 0, 0 }, "MADT lists more than %u IOAPICs",
+			diag_error(d, DIAG_NO_POS, "MADT lists more than %u IOAPICs",
 				   ACPI_MAX_IOAPICS);
 			return false;
 		}
@@ -160,7 +160,7 @@ static bool add_entry(struct acpi_view *v, const struct acpi_madt_entry *e, stru
 	case ACPI_MADT_INT_OVERRIDE: {
 		const struct acpi_madt_int_override *p = (const void *)e;
 		if (v->noverrides >= ACPI_MAX_OVERRIDES) {
-			diag_error(d, (struct mk_pos){ 0, 0 },
+			diag_error(d, DIAG_NO_POS,
 				   "MADT lists more than %u interrupt source overrides", ACPI_MAX_OVERRIDES);
 			return false;
 		}
@@ -179,7 +179,7 @@ static bool add_entry(struct acpi_view *v, const struct acpi_madt_entry *e, stru
 bool acpi_parse_madt(const uint8_t *t, uint32_t length, struct acpi_view *v, struct mk_diags *d)
 {
 	if (length < sizeof(struct acpi_madt)) {
-		diag_error(d, (struct mk_pos){ 0, 0 }, "MADT: length %u is less than 44 bytes", length);
+		diag_error(d, DIAG_NO_POS, "MADT: length %u is less than 44 bytes", length);
 		return false;
 	}
 	const struct acpi_madt *m = (const void *)t;

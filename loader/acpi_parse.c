@@ -64,23 +64,23 @@ static const uint8_t *map_table(const struct mk_phys *pm, uint64_t phys, const c
 {
 	const struct acpi_sdt_header *h = phys_ptr(pm, phys, SDT_HEADER_SIZE);
 	if (!h) {
-		diag_error(d, (struct mk_pos){ 0, 0 }, "%s at 0x%lx is outside memory", label, phys);
+		diag_error(d, DIAG_NO_POS, "%s at 0x%lx is outside memory", label, phys);
 		return 0;
 	}
 	uint32_t len = h->length;
 	if (len < SDT_HEADER_SIZE) {
-		diag_error(d, (struct mk_pos){ 0, 0 },
+		diag_error(d, DIAG_NO_POS,
 			   "%s at 0x%lx: length %u is less than the 36-byte header", label, phys, len);
 		return 0;
 	}
 	if (len > ACPI_MAX_TABLE_SIZE) {
-		diag_error(d, (struct mk_pos){ 0, 0 }, "%s at 0x%lx: length %u is over the 16 MiB limit",
+		diag_error(d, DIAG_NO_POS, "%s at 0x%lx: length %u is over the 16 MiB limit",
 			   label, phys, len);
 		return 0;
 	}
 	const uint8_t *t = phys_ptr(pm, phys, len);
 	if (!t) {
-		diag_error(d, (struct mk_pos){ 0, 0 }, "%s at 0x%lx: length %u runs outside memory",
+		diag_error(d, DIAG_NO_POS, "%s at 0x%lx: length %u runs outside memory",
 			   label, phys, len);
 		return 0;
 	}
@@ -95,16 +95,16 @@ static bool parse_rsdp(const struct mk_phys *pm, uint64_t phys, struct acpi_view
 {
 	const struct acpi_rsdp *r = phys_ptr(pm, phys, ACPI_RSDP_V1_SIZE);
 	if (!r) {
-		diag_error(d, (struct mk_pos){ 0, 0 }, "RSDP at 0x%lx is outside memory", phys);
+		diag_error(d, DIAG_NO_POS, "RSDP at 0x%lx is outside memory", phys);
 		return false;
 	}
 	if (mk_memcmp(r->signature, ACPI_SIG_RSDP, sizeof(r->signature)) != 0) {
-		diag_error(d, (struct mk_pos){ 0, 0 }, "RSDP at 0x%lx: signature is not \"RSD PTR \"",
+		diag_error(d, DIAG_NO_POS, "RSDP at 0x%lx: signature is not \"RSD PTR \"",
 			   phys);
 		return false;
 	}
 	if (acpi_checksum(r, ACPI_RSDP_V1_SIZE) != 0) {
-		diag_error(d, (struct mk_pos){ 0, 0 }, "RSDP at 0x%lx: checksum is wrong", phys);
+		diag_error(d, DIAG_NO_POS, "RSDP at 0x%lx: checksum is wrong", phys);
 		return false;
 	}
 	v->rsdp_phys = phys;
@@ -117,24 +117,24 @@ static bool parse_rsdp(const struct mk_phys *pm, uint64_t phys, struct acpi_view
 	if (r->revision >= ACPI_RSDP_REVISION_2) {
 		r = phys_ptr(pm, phys, ACPI_RSDP_V2_SIZE);
 		if (!r) {
-			diag_error(d, (struct mk_pos){ 0, 0 }, "RSDP at 0x%lx: 36 bytes run outside memory",
+			diag_error(d, DIAG_NO_POS, "RSDP at 0x%lx: 36 bytes run outside memory",
 				   phys);
 			return false;
 		}
 		uint32_t len = r->length;
 		if (len < ACPI_RSDP_V2_SIZE || len > ACPI_MAX_RSDP_SIZE) {
-			diag_error(d, (struct mk_pos){ 0, 0 },
+			diag_error(d, DIAG_NO_POS,
 				   "RSDP at 0x%lx: length %u is not between 36 and 4096", phys, len);
 			return false;
 		}
 		const uint8_t *all = phys_ptr(pm, phys, len);
 		if (!all) {
-			diag_error(d, (struct mk_pos){ 0, 0 },
+			diag_error(d, DIAG_NO_POS,
 				   "RSDP at 0x%lx: length %u runs outside memory", phys, len);
 			return false;
 		}
 		if (acpi_checksum(all, len) != 0) {
-			diag_error(d, (struct mk_pos){ 0, 0 },
+			diag_error(d, DIAG_NO_POS,
 				   "RSDP at 0x%lx: extended checksum is wrong", phys);
 			return false;
 		}
@@ -146,7 +146,7 @@ static bool parse_rsdp(const struct mk_phys *pm, uint64_t phys, struct acpi_view
 		}
 	}
 	if (!v->root_phys) {
-		diag_error(d, (struct mk_pos){ 0, 0 },
+		diag_error(d, DIAG_NO_POS,
 			   "RSDP at 0x%lx gives neither an XSDT nor an RSDT address", phys);
 		return false;
 	}
@@ -186,7 +186,7 @@ static bool add_table(const struct mk_phys *pm, struct acpi_view *v, uint32_t in
 	sig_copy(sig, h->signature);
 	if (acpi_checksum(t, len) != 0) {
 		if (is_madt || is_fadt) {
-			diag_error(d, (struct mk_pos){ 0, 0 }, "%s at 0x%lx: checksum is wrong",
+			diag_error(d, DIAG_NO_POS, "%s at 0x%lx: checksum is wrong",
 				   table_name(sig), phys);
 			return false;
 		}
@@ -223,24 +223,24 @@ static bool parse_root(const struct mk_phys *pm, struct acpi_view *v, struct mk_
 	if (!sig_is((const char *)t, name)) {
 		char sig[5];
 		sig_copy(sig, (const char *)t);
-		diag_error(d, (struct mk_pos){ 0, 0 }, "%s at 0x%lx: signature is '%s', expected '%s'",
+		diag_error(d, DIAG_NO_POS, "%s at 0x%lx: signature is '%s', expected '%s'",
 			   name, v->root_phys, sig, name);
 		return false;
 	}
 	if ((len - SDT_HEADER_SIZE) % esize) {
-		diag_error(d, (struct mk_pos){ 0, 0 },
+		diag_error(d, DIAG_NO_POS,
 			   "%s at 0x%lx: length %u is not 36 plus a multiple of %u", name, v->root_phys,
 			   len, esize);
 		return false;
 	}
 	if (acpi_checksum(t, len) != 0) {
-		diag_error(d, (struct mk_pos){ 0, 0 }, "%s at 0x%lx: checksum is wrong", name,
+		diag_error(d, DIAG_NO_POS, "%s at 0x%lx: checksum is wrong", name,
 			   v->root_phys);
 		return false;
 	}
 	uint32_t count = (len - SDT_HEADER_SIZE) / esize;
 	if (count > ACPI_MAX_TABLES) {
-		diag_error(d, (struct mk_pos){ 0, 0 }, "%s lists %u tables, more than %u", name, count,
+		diag_error(d, DIAG_NO_POS, "%s lists %u tables, more than %u", name, count,
 			   ACPI_MAX_TABLES);
 		return false;
 	}
@@ -259,14 +259,14 @@ static bool parse_fadt(const struct mk_phys *pm, struct acpi_view *v, struct mk_
 {
 	const struct acpi_table *ft = &v->tables[v->fadt];
 	if (ft->length < ACPI_FADT_V1_SIZE) {
-		diag_error(d, (struct mk_pos){ 0, 0 },
+		diag_error(d, DIAG_NO_POS,
 			   "FADT at 0x%lx: length %u is less than ACPI 1.0's 116 bytes", ft->phys,
 			   ft->length);
 		return false;
 	}
 	const struct acpi_fadt *f = phys_ptr(pm, ft->phys, ft->length);
 	if (!f) {
-		diag_error(d, (struct mk_pos){ 0, 0 }, "FADT at 0x%lx moved out of memory", ft->phys);
+		diag_error(d, DIAG_NO_POS, "FADT at 0x%lx moved out of memory", ft->phys);
 		return false;
 	}
 	v->fadt_flags = f->flags;
@@ -287,7 +287,7 @@ static bool parse_fadt(const struct mk_phys *pm, struct acpi_view *v, struct mk_
 	if (!sig_is((const char *)t, ACPI_SIG_DSDT)) {
 		char sig[5];
 		sig_copy(sig, (const char *)t);
-		diag_error(d, (struct mk_pos){ 0, 0 }, "DSDT at 0x%lx: signature is '%s', expected 'DSDT'",
+		diag_error(d, DIAG_NO_POS, "DSDT at 0x%lx: signature is '%s', expected 'DSDT'",
 			   v->dsdt_phys, sig);
 		return false;
 	}
@@ -305,13 +305,13 @@ bool acpi_find(const struct mk_phys *pm, uint64_t rsdp_phys, struct acpi_view *o
 	if (!parse_rsdp(pm, rsdp_phys, out, d) || !parse_root(pm, out, d))
 		return false;
 	if (out->madt < 0) {
-		diag_error(d, (struct mk_pos){ 0, 0 }, "no MADT (\"APIC\" table): the CPUs are unknown");
+		diag_error(d, DIAG_NO_POS, "no MADT (\"APIC\" table): the CPUs are unknown");
 		return false;
 	}
 	const struct acpi_table *mt = &out->tables[out->madt];
 	const uint8_t *madt = phys_ptr(pm, mt->phys, mt->length);
 	if (!madt) {
-		diag_error(d, (struct mk_pos){ 0, 0 }, "MADT at 0x%lx moved out of memory", mt->phys);
+		diag_error(d, DIAG_NO_POS, "MADT at 0x%lx moved out of memory", mt->phys);
 		return false;
 	}
 	if (!acpi_parse_madt(madt, mt->length, out, d))

@@ -29,9 +29,6 @@ static const char *const owner_only_tables[] = {
 	"BOOT", /* Simple Boot Flag: Linux writes its CMOS byte */
 };
 
-/* Tables have no line or column.  acpi_build_size() passes d == NULL: errors go nowhere. */
-static const struct mk_pos acpi_nopos = { 0, 0 };
-
 bool acpi_plan_table_kept(const struct acpi_table *t, bool owner)
 {
 	if (owner)
@@ -85,13 +82,13 @@ static bool plan_cpus(const struct acpi_view *v, const struct acpi_part_spec *sp
 		struct acpi_plan_cpu *c = &p->cpu[i];
 		c->apic_id = spec->apic_ids[i];
 		if (c->apic_id == ACPI_UID_ALL_U32) {
-			diag_error(d, acpi_nopos, "APIC ID 0xffffffff cannot be listed: x2APIC "
+			diag_error(d, DIAG_NO_POS, "APIC ID 0xffffffff cannot be listed: x2APIC "
 				   "entries use it for \"no processor\"");
 			return false;
 		}
 		for (uint32_t j = 0; j < i; j++) {
 			if (p->cpu[j].apic_id == c->apic_id) {
-				diag_error(d, acpi_nopos, "APIC ID %u is listed twice for one partition",
+				diag_error(d, DIAG_NO_POS, "APIC ID %u is listed twice for one partition",
 					   c->apic_id);
 				return false;
 			}
@@ -114,7 +111,7 @@ static bool plan_cpus(const struct acpi_view *v, const struct acpi_part_spec *sp
 						 uid == ACPI_UID_ALL_U8))
 			uid++;
 		if (uid >= UID_BITMAP_BITS || !uid_fits(c->type, uid)) {
-			diag_error(d, acpi_nopos, "no free ACPI processor UID below 255 for APIC ID %u",
+			diag_error(d, DIAG_NO_POS, "no free ACPI processor UID below 255 for APIC ID %u",
 				   c->apic_id);
 			return false;
 		}
@@ -161,20 +158,20 @@ bool acpi_plan_build(const struct acpi_view *v, const struct acpi_part_spec *spe
 	mk_memset(p, 0, sizeof(*p));
 	p->owner = spec->owns_platform;
 	if (!spec->ncpus || !spec->apic_ids) {
-		diag_error(d, acpi_nopos, "a partition needs at least one CPU");
+		diag_error(d, DIAG_NO_POS, "a partition needs at least one CPU");
 		return false;
 	}
 	if (spec->ncpus > ACPI_MAX_CPUS) {
-		diag_error(d, acpi_nopos, "a partition lists %u CPUs, more than %u", spec->ncpus,
+		diag_error(d, DIAG_NO_POS, "a partition lists %u CPUs, more than %u", spec->ncpus,
 			   ACPI_MAX_CPUS);
 		return false;
 	}
 	if (v->madt < 0) {
-		diag_error(d, acpi_nopos, "no MADT to build from");
+		diag_error(d, DIAG_NO_POS, "no MADT to build from");
 		return false;
 	}
 	if (v->fadt < 0 && !p->owner) {
-		diag_error(d, acpi_nopos, "no FADT: a partition without the platform needs one to be "
+		diag_error(d, DIAG_NO_POS, "no FADT: a partition without the platform needs one to be "
 			   "marked hardware-reduced");
 		return false;
 	}

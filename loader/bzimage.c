@@ -45,44 +45,44 @@ static bool bz_check_header(const uint8_t *image, uint64_t len, struct bz_image 
 			    struct mk_diags *d)
 {
 	if (len < BP_VERSION_OFF) {
-		diag_error(d, bz_nopos, "truncated: file is 0x%llx bytes, too short for a setup header "
+		diag_error(d, DIAG_NO_POS, "truncated: file is 0x%llx bytes, too short for a setup header "
 			   "(\"HdrS\" ends at 0x%x)", bz_ull(len), BP_VERSION_OFF);
 		return false;
 	}
 	if (bz_rd32(image + BP_HEADER_OFF) != BP_HDRS_MAGIC) {
-		diag_error(d, bz_nopos, "not a bzImage: no HdrS signature at 0x%x", BP_HEADER_OFF);
+		diag_error(d, DIAG_NO_POS, "not a bzImage: no HdrS signature at 0x%x", BP_HEADER_OFF);
 		return false;
 	}
 	uint16_t flag = bz_rd16(image + BP_BOOT_FLAG_OFF);
 	if (flag != BP_BOOT_FLAG_MAGIC) {
-		diag_error(d, bz_nopos, "not a bzImage: boot_flag at 0x%x is 0x%04x, not 0x%04x",
+		diag_error(d, DIAG_NO_POS, "not a bzImage: boot_flag at 0x%x is 0x%04x, not 0x%04x",
 			   BP_BOOT_FLAG_OFF, flag, BP_BOOT_FLAG_MAGIC);
 		return false;
 	}
 	uint32_t end = BP_HEADER_OFF + image[BP_JUMP_LEN_OFF];
 	if (end > len) {
-		diag_error(d, bz_nopos, "truncated: setup header ends at 0x%x (0x202 + byte 0x201), "
+		diag_error(d, DIAG_NO_POS, "truncated: setup header ends at 0x%x (0x202 + byte 0x201), "
 			   "file is 0x%llx bytes", end, bz_ull(len));
 		return false;
 	}
 	if (end < BP_VERSION_OFF + 2) {
-		diag_error(d, bz_nopos, "setup header ends at 0x%x, before its version field", end);
+		diag_error(d, DIAG_NO_POS, "setup header ends at 0x%x, before its version field", end);
 		return false;
 	}
 	uint16_t version = bz_rd16(image + BP_VERSION_OFF);
 	if (version < BP_PROTOCOL_64BIT_ENTRY) {
-		diag_error(d, bz_nopos, "boot protocol %u.%02u too old: mkboot needs 2.12 for the "
+		diag_error(d, DIAG_NO_POS, "boot protocol %u.%02u too old: mkboot needs 2.12 for the "
 			   "64-bit entry", version >> 8, version & 0xFFu);
 		return false;
 	}
 	uint32_t need = BP_HDR_OFF(init_size) + sizeof(img->hdr.init_size);
 	if (end < need) {
-		diag_error(d, bz_nopos, "setup header ends at 0x%x, before init_size ends at 0x%x",
+		diag_error(d, DIAG_NO_POS, "setup header ends at 0x%x, before init_size ends at 0x%x",
 			   end, need);
 		return false;
 	}
 	if (end > BP_SETUP_HDR_LIMIT) {
-		diag_error(d, bz_nopos, "setup header ends at 0x%x, past the 0x%x that boot_params "
+		diag_error(d, DIAG_NO_POS, "setup header ends at 0x%x, past the 0x%x that boot_params "
 			   "holds for it", end, BP_SETUP_HDR_LIMIT);
 		return false;
 	}
@@ -103,7 +103,7 @@ static bool bz_check_kernel(uint64_t len, struct bz_image *img, struct mk_diags 
 
 	img->pm_off = (uint64_t)(sects + 1) * BP_SECTOR_SIZE;
 	if (img->pm_off >= len) {
-		diag_error(d, bz_nopos, "truncated: protected-mode kernel starts at 0x%llx "
+		diag_error(d, DIAG_NO_POS, "truncated: protected-mode kernel starts at 0x%llx "
 			   "(setup_sects %u), file is 0x%llx bytes", bz_ull(img->pm_off), sects, bz_ull(len));
 		return false;
 	}
@@ -112,29 +112,29 @@ static bool bz_check_kernel(uint64_t len, struct bz_image *img, struct mk_diags 
 	img->pm_len = len - img->pm_off;
 	uint64_t sys_bytes = (uint64_t)h->syssize * 16;
 	if (sys_bytes > img->pm_len) {
-		diag_error(d, bz_nopos, "truncated: protected-mode kernel ends at 0x%llx (syssize), "
+		diag_error(d, DIAG_NO_POS, "truncated: protected-mode kernel ends at 0x%llx (syssize), "
 			   "file is 0x%llx bytes", bz_ull(img->pm_off + sys_bytes), bz_ull(len));
 		return false;
 	}
 	if (!(h->loadflags & LOADED_HIGH)) {
-		diag_error(d, bz_nopos, "not a bzImage: loadflags LOADED_HIGH is clear (a zImage)");
+		diag_error(d, DIAG_NO_POS, "not a bzImage: loadflags LOADED_HIGH is clear (a zImage)");
 		return false;
 	}
 	if (!(h->xloadflags & XLF_KERNEL_64)) {
-		diag_error(d, bz_nopos, "kernel has no 64-bit entry point (xloadflags lacks XLF_KERNEL_64)");
+		diag_error(d, DIAG_NO_POS, "kernel has no 64-bit entry point (xloadflags lacks XLF_KERNEL_64)");
 		return false;
 	}
 	if (!h->relocatable_kernel) {
-		diag_error(d, bz_nopos, "kernel is not relocatable (relocatable_kernel is 0): mkboot "
+		diag_error(d, DIAG_NO_POS, "kernel is not relocatable (relocatable_kernel is 0): mkboot "
 			   "must load it inside the partition's RAM");
 		return false;
 	}
 	if (!mk_is_pow2(h->kernel_alignment)) {
-		diag_error(d, bz_nopos, "kernel_alignment 0x%x is not a power of two", h->kernel_alignment);
+		diag_error(d, DIAG_NO_POS, "kernel_alignment 0x%x is not a power of two", h->kernel_alignment);
 		return false;
 	}
 	if (h->init_size < img->pm_len) {
-		diag_error(d, bz_nopos, "init_size 0x%x is smaller than the 0x%llx-byte protected-mode "
+		diag_error(d, DIAG_NO_POS, "init_size 0x%x is smaller than the 0x%llx-byte protected-mode "
 			   "kernel", h->init_size, bz_ull(img->pm_len));
 		return false;
 	}
@@ -211,7 +211,7 @@ static bool bz_place_small(struct bz_layout *lay, uint64_t size, uint64_t align,
 {
 	if (bz_alloc_low(lay, size, align, 0, limit, out))
 		return true;
-	diag_error(d, bz_nopos, "no room for %s (0x%llx bytes) in the partition's RAM%s", what,
+	diag_error(d, DIAG_NO_POS, "no room for %s (0x%llx bytes) in the partition's RAM%s", what,
 		   bz_ull(size), limit == BZ_4G ? " below 4 GiB" : "");
 	return false;
 }
@@ -230,7 +230,7 @@ static bool bz_place(const struct bz_input *in, const struct bz_image *img, stru
 	uint64_t limit = img->above_4g ? UINT64_MAX : BZ_4G;
 
 	if (!bz_alloc_low(lay, h->init_size, img->align, h->pref_address, limit, &out->load_addr)) {
-		diag_error(d, bz_nopos, "no room for the kernel: init_size 0x%x bytes at a 0x%llx-aligned "
+		diag_error(d, DIAG_NO_POS, "no room for the kernel: init_size 0x%x bytes at a 0x%llx-aligned "
 			   "address at or above 0x%llx (pref_address)%s in the partition's RAM",
 			   h->init_size, bz_ull(img->align), bz_ull(h->pref_address),
 			   img->above_4g ? "" : " below 4 GiB");
@@ -244,10 +244,10 @@ static bool bz_place(const struct bz_input *in, const struct bz_image *img, stru
 		uint64_t ilimit = img->above_4g ? UINT64_MAX : (uint64_t)h->initrd_addr_max + 1;
 		if (!bz_alloc_high(lay, in->initrd_len, MK_PAGE_SIZE, ilimit, &out->initrd)) {
 			if (img->above_4g)
-				diag_error(d, bz_nopos, "no room for the 0x%llx-byte initrd in the "
+				diag_error(d, DIAG_NO_POS, "no room for the 0x%llx-byte initrd in the "
 					   "partition's RAM", bz_ull(in->initrd_len));
 			else
-				diag_error(d, bz_nopos, "no room for the 0x%llx-byte initrd below 0x%llx "
+				diag_error(d, DIAG_NO_POS, "no room for the 0x%llx-byte initrd below 0x%llx "
 					   "(initrd_addr_max + 1) in the partition's RAM",
 					   bz_ull(in->initrd_len), bz_ull(ilimit));
 			return false;
@@ -258,7 +258,7 @@ static bool bz_place(const struct bz_input *in, const struct bz_image *img, stru
 	const char *cmdline = in->cmdline ? in->cmdline : "";
 	size_t clen = mk_strlen(cmdline);
 	if (clen > h->cmdline_size) {
-		diag_error(d, bz_nopos, "command line is %zu bytes, the kernel takes at most %u "
+		diag_error(d, DIAG_NO_POS, "command line is %zu bytes, the kernel takes at most %u "
 			   "(cmdline_size)", clen, h->cmdline_size);
 		return false;
 	}
@@ -294,7 +294,7 @@ static bool bz_map_all(const struct mk_phys *pm, struct bz_copy *c, uint32_t n, 
 	for (uint32_t i = 0; i < n; i++) {
 		c[i].host = phys_ptr(pm, c[i].dst, c[i].len);
 		if (!c[i].host) {
-			diag_error(d, bz_nopos, "%s at 0x%llx (0x%llx bytes) has no physical-memory "
+			diag_error(d, DIAG_NO_POS, "%s at 0x%llx (0x%llx bytes) has no physical-memory "
 				   "window", c[i].what, bz_ull(c[i].dst), bz_ull(c[i].len));
 			return false;
 		}
@@ -302,7 +302,7 @@ static bool bz_map_all(const struct mk_phys *pm, struct bz_copy *c, uint32_t n, 
 	for (uint32_t i = 0; i < n; i++)
 		for (uint32_t j = 0; j < n; j++)
 			if (c[i].src && bz_host_overlap(c[i].src, c[i].len, c[j].host, c[j].len)) {
-				diag_error(d, bz_nopos, "the buffer holding %s overlaps where %s goes "
+				diag_error(d, DIAG_NO_POS, "the buffer holding %s overlaps where %s goes "
 					   "(0x%llx)", c[i].what, c[j].what, bz_ull(c[j].dst));
 				return false;
 			}
@@ -377,16 +377,16 @@ static bool bz_write(const struct bz_input *in, const struct mk_phys *pm,
 static bool bz_check_input(const struct bz_input *in, struct mk_diags *d)
 {
 	if (!in->image || !in->part) {
-		diag_error(d, bz_nopos, "no kernel image or no partition given to the bzImage loader");
+		diag_error(d, DIAG_NO_POS, "no kernel image or no partition given to the bzImage loader");
 		return false;
 	}
 	if (in->initrd_len && !in->initrd) {
-		diag_error(d, bz_nopos, "initrd of 0x%llx bytes has no buffer", bz_ull(in->initrd_len));
+		diag_error(d, DIAG_NO_POS, "initrd of 0x%llx bytes has no buffer", bz_ull(in->initrd_len));
 		return false;
 	}
 	if (in->info && in->info_len &&
 	    (in->info_len < sizeof(struct mkboot_info) || in->info_len > UINT32_MAX)) {
-		diag_error(d, bz_nopos, "mkboot_info payload of 0x%llx bytes: needs %zu..0xffffffff",
+		diag_error(d, DIAG_NO_POS, "mkboot_info payload of 0x%llx bytes: needs %zu..0xffffffff",
 			   bz_ull(in->info_len), sizeof(struct mkboot_info));
 		return false;
 	}

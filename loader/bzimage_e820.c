@@ -18,7 +18,7 @@ static bool bz_add_span(struct bz_span *s, uint32_t *n, struct mk_range r, uint3
 	if (!r.size)
 		return true;
 	if (!mk_add_u64(r.base, r.size, &end)) {
-		diag_error(d, bz_nopos, "%s at 0x%llx (0x%llx bytes) wraps past the top of memory",
+		diag_error(d, DIAG_NO_POS, "%s at 0x%llx (0x%llx bytes) wraps past the top of memory",
 			   what, bz_ull(r.base), bz_ull(r.size));
 		return false;
 	}
@@ -82,13 +82,13 @@ bool bz_build_maps(const struct bz_input *in, struct bz_layout *lay, struct mk_d
 	uint32_t n = 0;
 
 	if (p->nram == 0 || p->nram > MK_MAX_RAM_RANGES) {
-		diag_error(d, bz_nopos, "partition has %u main RAM ranges (1..%u)", p->nram,
+		diag_error(d, DIAG_NO_POS, "partition has %u main RAM ranges (1..%u)", p->nram,
 			   MK_MAX_RAM_RANGES);
 		return false;
 	}
 	if (p->low.size == 0 || p->low.base + p->low.size > MK_LOW_LIMIT ||
 	    p->low.base + p->low.size < p->low.base) {
-		diag_error(d, bz_nopos, "partition has no RAM slice below 0x%llx: Linux needs one "
+		diag_error(d, DIAG_NO_POS, "partition has no RAM slice below 0x%llx: Linux needs one "
 			   "for its real-mode trampolines", bz_ull(MK_LOW_LIMIT));
 		return false;
 	}

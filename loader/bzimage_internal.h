@@ -21,9 +21,6 @@ _Static_assert(BZ_MAX_CUTS - 1 <= E820_MAX_ENTRIES_ZEROPAGE, "e820 map fits boot
 _Static_assert(SETUP_MKBOOT > SETUP_RNG_SEED && !(SETUP_MKBOOT & SETUP_INDIRECT),
 	       "SETUP_MKBOOT clear of upstream setup_data types");
 
-/* An image has no line or column: diagnostics name only the file. */
-static const struct mk_pos bz_nopos = { 0, 0 };
-
 static inline unsigned long long bz_ull(uint64_t v)
 {
 	return (unsigned long long)v;

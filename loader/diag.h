@@ -30,6 +30,9 @@ struct mk_diags {
 	uint32_t dropped; /* reported past DIAG_MAX */
 };
 
+/* For what has no line or column (a kernel image, a table): the message names the file only. */
+#define DIAG_NO_POS ((struct mk_pos){ 0, 0 })
+
 void diag_init(struct mk_diags *d, const char *file);
 /* Records an error; d == NULL discards it (for checks whose errors come later). */
 void diag_error(struct mk_diags *d, struct mk_pos pos, const char *fmt, ...)

@@ -54,7 +54,7 @@ static uint32_t err_outside(struct mk_diags *d, const char *what, uint64_t base,
 	mb2_put_part_ram(&b, p);
 	mk_buf_printf(&b, " (hint: set memory_base = 0x%llx)",
 		      (ull)mk_align_down(image_start, MK_PAGE_SIZE));
-	diag_error(d, MB2_NO_POS, "%s", msg);
+	diag_error(d, DIAG_NO_POS, "%s", msg);
 	return 1;
 }
 
@@ -108,36 +108,36 @@ static uint32_t mb2_find_header(const uint8_t *image, uint64_t len, uint64_t *of
 	header_search(image, len, &s);
 	if (s.found == UINT64_MAX) {
 		if (s.bad_sum != UINT64_MAX)
-			diag_error(d, MB2_NO_POS, "multiboot2 header at offset 0x%llx has a bad checksum",
+			diag_error(d, DIAG_NO_POS, "multiboot2 header at offset 0x%llx has a bad checksum",
 				   (ull)s.bad_sum);
 		else if (s.unaligned != UINT64_MAX)
-			diag_error(d, MB2_NO_POS, "multiboot2 header at offset 0x%llx is not 8-byte aligned",
+			diag_error(d, DIAG_NO_POS, "multiboot2 header at offset 0x%llx is not 8-byte aligned",
 				   (ull)s.unaligned);
 		else
-			diag_error(d, MB2_NO_POS, "no multiboot2 header (magic 0x%x) in the first 32 KiB",
+			diag_error(d, DIAG_NO_POS, "no multiboot2 header (magic 0x%x) in the first 32 KiB",
 				   MB2_HEADER_MAGIC);
 		return 1;
 	}
 	mk_memcpy(&h, image + s.found, sizeof(h));
 	if (h.architecture != MB2_ARCH_I386) {
-		diag_error(d, MB2_NO_POS, "multiboot2 header: architecture %u is not i386 (%u)",
+		diag_error(d, DIAG_NO_POS, "multiboot2 header: architecture %u is not i386 (%u)",
 			   h.architecture, MB2_ARCH_I386);
 		return 1;
 	}
 	if (h.header_length < sizeof(h)) {
-		diag_error(d, MB2_NO_POS,
+		diag_error(d, DIAG_NO_POS,
 			   "multiboot2 header at offset 0x%llx: header_length 0x%x is shorter than the header",
 			   (ull)s.found, h.header_length);
 		return 1;
 	}
 	if (h.header_length > len - s.found) {
-		diag_error(d, MB2_NO_POS,
+		diag_error(d, DIAG_NO_POS,
 			   "multiboot2 header at offset 0x%llx: header_length 0x%x runs past the image end 0x%llx",
 			   (ull)s.found, h.header_length, (ull)len);
 		return 1;
 	}
 	if (s.found + h.header_length > MB2_SEARCH_LIMIT) {
-		diag_error(d, MB2_NO_POS,
+		diag_error(d, DIAG_NO_POS,
 			   "multiboot2 header at offset 0x%llx: header_length 0x%x runs past the first 32 KiB",
 			   (ull)s.found, h.header_length);
 		return 1;
@@ -189,7 +189,7 @@ static uint32_t check_info_request(const uint8_t *tag, struct mb2_header_tag t,
 		default:
 			if (optional)
 				break;
-			diag_error(d, MB2_NO_POS,
+			diag_error(d, DIAG_NO_POS,
 				   "kernel requires multiboot2 information tag %u (%s), which mkboot does not provide",
 				   type, mb2_tag_name(type));
 			return 1;
@@ -220,7 +220,7 @@ static uint32_t htag_min_size(uint16_t type)
 
 static uint32_t err_duplicate(struct mk_diags *d, struct mb2_header_tag t)
 {
-	diag_error(d, MB2_NO_POS, "multiboot2 header has more than one tag of type %u", t.type);
+	diag_error(d, DIAG_NO_POS, "multiboot2 header has more than one tag of type %u", t.type);
 	return 1;
 }
 
@@ -255,7 +255,7 @@ static uint32_t handle_tag(const uint8_t *tag, struct mb2_header_tag t, struct m
 	case MB2_HTAG_FRAMEBUFFER:
 		if (optional)
 			return 0;
-		diag_error(d, MB2_NO_POS,
+		diag_error(d, DIAG_NO_POS,
 			   "kernel requires a framebuffer (header tag %u); mkboot sets up no graphics mode",
 			   t.type);
 		return 1;
@@ -264,14 +264,14 @@ static uint32_t handle_tag(const uint8_t *tag, struct mb2_header_tag t, struct m
 	case MB2_HTAG_ENTRY_EFI64:
 		if (optional)
 			return 0;
-		diag_error(d, MB2_NO_POS,
+		diag_error(d, DIAG_NO_POS,
 			   "kernel needs EFI boot services (header tag %u); mkboot starts kernels after ExitBootServices",
 			   t.type);
 		return 1;
 	default:
 		if (optional)
 			return 0;
-		diag_error(d, MB2_NO_POS, "unknown multiboot2 header tag type %u (not marked optional)",
+		diag_error(d, DIAG_NO_POS, "unknown multiboot2 header tag type %u (not marked optional)",
 			   t.type);
 		return 1;
 	}
@@ -285,18 +285,18 @@ static uint32_t parse_tags(const uint8_t *image, uint64_t off, uint32_t hlen, st
 	for (;;) {
 		struct mb2_header_tag t;
 		if (pos > end || end - pos < sizeof(t)) {
-			diag_error(d, MB2_NO_POS, "multiboot2 header tags have no end tag within header_length 0x%x",
+			diag_error(d, DIAG_NO_POS, "multiboot2 header tags have no end tag within header_length 0x%x",
 				   hlen);
 			return 1;
 		}
 		mk_memcpy(&t, image + pos, sizeof(t));
 		if (t.size < sizeof(t)) {
-			diag_error(d, MB2_NO_POS, "multiboot2 header tag at offset 0x%llx: size %u is too small",
+			diag_error(d, DIAG_NO_POS, "multiboot2 header tag at offset 0x%llx: size %u is too small",
 				   (ull)pos, t.size);
 			return 1;
 		}
 		if (t.size > end - pos) {
-			diag_error(d, MB2_NO_POS,
+			diag_error(d, DIAG_NO_POS,
 				   "multiboot2 header tag at offset 0x%llx: size 0x%x runs past the header end 0x%llx",
 				   (ull)pos, t.size, (ull)end);
 			return 1;
@@ -304,7 +304,7 @@ static uint32_t parse_tags(const uint8_t *image, uint64_t off, uint32_t hlen, st
 		if (t.type == MB2_HTAG_END)
 			return 0;
 		if (t.size < htag_min_size(t.type)) {
-			diag_error(d, MB2_NO_POS,
+			diag_error(d, DIAG_NO_POS,
 				   "multiboot2 header tag type %u at offset 0x%llx: size %u, needs at least %u",
 				   t.type, (ull)pos, t.size, htag_min_size(t.type));
 			return 1;
@@ -326,7 +326,7 @@ static uint32_t choose_base(const struct mk_plan_part *p, const struct mb2_htag_
 	uint32_t n = mb2_part_ranges(p, rs), main_n = n - (p->low.size ? 1 : 0);
 	bool found = false;
 	if (!mk_is_pow2(align)) {
-		diag_error(d, MB2_NO_POS, "relocatable tag: align 0x%llx is not a power of two", (ull)align);
+		diag_error(d, DIAG_NO_POS, "relocatable tag: align 0x%llx is not a power of two", (ull)align);
 		return 1;
 	}
 	for (uint32_t i = 0; i < n && !(found && i >= main_n); i++) {
@@ -354,7 +354,7 @@ static uint32_t choose_base(const struct mk_plan_part *p, const struct mb2_htag_
 			      (ull)size, (ull)align);
 		mk_buf_printf(&b, "0x%x-0x%x of the partition's RAM ", r->min_addr, r->max_addr);
 		mb2_put_part_ram(&b, p);
-		diag_error(d, MB2_NO_POS, "%s", msg);
+		diag_error(d, DIAG_NO_POS, "%s", msg);
 		return 1;
 	}
 	return 0;
@@ -366,7 +366,7 @@ static uint32_t copy_block(const struct mk_phys *pm, uint64_t dst, const uint8_t
 {
 	uint8_t *p = phys_ptr(pm, dst, memsz);
 	if (!p) {
-		diag_error(d, MB2_NO_POS, "no memory window covers 0x%llx+0x%llx (internal error)",
+		diag_error(d, DIAG_NO_POS, "no memory window covers 0x%llx+0x%llx (internal error)",
 			   (ull)dst, (ull)memsz);
 		return 1;
 	}
@@ -455,7 +455,7 @@ uint32_t mb2_load(const uint8_t *image, uint64_t len, const struct mk_plan_part 
 	if (read_image(image, len, len, &tags, &lay, d))
 		return 1;
 	if (lay.entry < lay.start || lay.entry >= lay.end) {
-		diag_error(d, MB2_NO_POS, "entry point 0x%llx lies outside the loaded image 0x%llx-0x%llx",
+		diag_error(d, DIAG_NO_POS, "entry point 0x%llx lies outside the loaded image 0x%llx-0x%llx",
 			   (ull)lay.entry, (ull)lay.start, (ull)(lay.end - 1));
 		return 1;
 	}

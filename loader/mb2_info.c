@@ -177,13 +177,13 @@ static uint32_t mbi_acpi(const struct mb2_info_input *in, struct mbi_content *c,
 	if (!in->rsdp) {
 		if (!in->kernel->acpi_required)
 			return 0;
-		diag_error(d, MB2_NO_POS,
+		diag_error(d, DIAG_NO_POS,
 			   "kernel requires multiboot2 information tag %u (%s), but the partition has no ACPI tables",
 			   in->kernel->acpi_required, mb2_tag_name(in->kernel->acpi_required));
 		return 1;
 	}
 	if (in->rsdp_len < need || in->rsdp_len > ACPI_RSDP_MAX) {
-		diag_error(d, MB2_NO_POS, "RSDP copy of %u bytes does not fit revision %u", in->rsdp_len,
+		diag_error(d, DIAG_NO_POS, "RSDP copy of %u bytes does not fit revision %u", in->rsdp_len,
 			   in->rsdp_revision);
 		return 1;
 	}
@@ -208,24 +208,24 @@ static uint32_t mbi_prepare(const struct mb2_info_input *in, struct mbi_content 
 	c->loader_len = mk_strnlen(c->loader, MB2_LOADER_NAME_MAX);
 	if (c->cmdline_len >= MK_CMDLINE_MAX || c->loader_len >= MB2_LOADER_NAME_MAX ||
 	    mk_strnlen(name, MKBOOT_NAME_MAX) >= MKBOOT_NAME_MAX) {
-		diag_error(d, MB2_NO_POS, "command line, boot loader name or partition name is too long");
+		diag_error(d, DIAG_NO_POS, "command line, boot loader name or partition name is too long");
 		return 1;
 	}
 	if (in->module) {
 		c->module_name_len = in->module_name ? mk_strnlen(in->module_name, MK_PATH_MAX) : 0;
 		if (!in->module_name || c->module_name_len >= MK_PATH_MAX ||
 		    in->module_len >= MB2_ADDR_LIMIT) {
-			diag_error(d, MB2_NO_POS, "module without a name, or one over 4 GiB");
+			diag_error(d, DIAG_NO_POS, "module without a name, or one over 4 GiB");
 			return 1;
 		}
 	}
 	if (!info->cpus || !info->ncpus || info->ncpus > MK_MAX_CPUS) {
-		diag_error(d, MB2_NO_POS, "partition has %u CPUs (1..%u expected)", info->ncpus, MK_MAX_CPUS);
+		diag_error(d, DIAG_NO_POS, "partition has %u CPUs (1..%u expected)", info->ncpus, MK_MAX_CPUS);
 		return 1;
 	}
 	for (uint32_t i = 0; i < n; i++) {
 		if (mk_ranges_overlap(r[i].base, r[i].size, info->shared.base, info->shared.size)) {
-			diag_error(d, MB2_NO_POS, "shared region 0x%llx+0x%llx overlaps the partition's RAM",
+			diag_error(d, DIAG_NO_POS, "shared region 0x%llx+0x%llx overlaps the partition's RAM",
 				   (ull)info->shared.base, (ull)info->shared.size);
 			return 1;
 		}
@@ -287,7 +287,7 @@ static uint32_t mbi_place(const struct mk_plan_part *p, const struct mk_range *a
 	mb2_put_span(&b, avoid[0].base, avoid[0].size);
 	mk_buf_puts(&b, " in the partition's RAM ");
 	mb2_put_part_ram(&b, p);
-	diag_error(d, MB2_NO_POS, "%s", msg);
+	diag_error(d, DIAG_NO_POS, "%s", msg);
 	return 1;
 }
 
@@ -297,7 +297,7 @@ static uint32_t mbi_copy_module(const struct mb2_info_input *in, const struct mk
 {
 	uint8_t *dst = in->module_len ? phys_ptr(pm, at, in->module_len) : NULL;
 	if (in->module_len && !dst) {
-		diag_error(d, MB2_NO_POS, "no memory window covers 0x%llx+0x%llx (internal error)",
+		diag_error(d, DIAG_NO_POS, "no memory window covers 0x%llx+0x%llx (internal error)",
 			   (ull)at, (ull)in->module_len);
 		return 1;
 	}
@@ -330,7 +330,7 @@ uint32_t mb2_build_info(const struct mb2_info_input *in, const struct mk_phys *p
 		return 1;
 	w = (struct mbi_writer){ phys_ptr(pm, *mbi_phys, size), 0, 0, false };
 	if (!w.buf) {
-		diag_error(d, MB2_NO_POS, "no memory window covers 0x%llx+0x%llx (internal error)",
+		diag_error(d, DIAG_NO_POS, "no memory window covers 0x%llx+0x%llx (internal error)",
 			   (ull)*mbi_phys, (ull)size);
 		return 1;
 	}
@@ -338,7 +338,7 @@ uint32_t mb2_build_info(const struct mb2_info_input *in, const struct mk_phys *p
 	mbi_emit(&w, &c);
 	if (w.failed) {
 		/* mbi_prepare checked what bootinfo_write refuses: a broken invariant. */
-		diag_error(d, MB2_NO_POS, "the mkboot information does not fit its tag (internal error)");
+		diag_error(d, DIAG_NO_POS, "the mkboot information does not fit its tag (internal error)");
 		return 1;
 	}
 	return 0;

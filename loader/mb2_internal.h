@@ -9,8 +9,6 @@
 #include "elf.h"
 #include "mb2.h"
 
-/* A kernel image has no line or column: diagnostics name only the file. */
-#define MB2_NO_POS ((struct mk_pos){ 0, 0 })
 /* The main RAM ranges and the low slice. */
 #define MB2_MAX_PART_RANGES (MK_MAX_RAM_RANGES + 1)
 

@@ -13,52 +13,52 @@ uint32_t mb2_raw_layout(uint64_t len, uint64_t hdr_off, const struct mb2_tags *t
 	const struct mb2_htag_address *a = &t->address;
 	uint64_t load = a->load_addr, mem_size;
 	if (!t->has_entry) {
-		diag_error(d, MB2_NO_POS, "multiboot2 address tag without an entry address tag");
+		diag_error(d, DIAG_NO_POS, "multiboot2 address tag without an entry address tag");
 		return 1;
 	}
 	if (a->load_addr == MB2_LOAD_ADDR_FILE_START) {
 		if (a->header_addr < hdr_off) {
-			diag_error(d, MB2_NO_POS,
+			diag_error(d, DIAG_NO_POS,
 				   "address tag: header_addr 0x%x is below the header's file offset 0x%llx",
 				   a->header_addr, (ull)hdr_off);
 			return 1;
 		}
 		load = a->header_addr - hdr_off;
 	} else if (a->load_addr > a->header_addr) {
-		diag_error(d, MB2_NO_POS, "address tag: load_addr 0x%x is above header_addr 0x%x",
+		diag_error(d, DIAG_NO_POS, "address tag: load_addr 0x%x is above header_addr 0x%x",
 			   a->load_addr, a->header_addr);
 		return 1;
 	} else if (a->header_addr - a->load_addr > hdr_off) {
-		diag_error(d, MB2_NO_POS,
+		diag_error(d, DIAG_NO_POS,
 			   "address tag: load_addr 0x%x starts 0x%x bytes before the header, which is at file offset 0x%llx",
 			   a->load_addr, a->header_addr - a->load_addr, (ull)hdr_off);
 		return 1;
 	}
 	lay->file_off = hdr_off - (a->header_addr - load);
 	if (a->load_end_addr && a->load_end_addr < load) {
-		diag_error(d, MB2_NO_POS, "address tag: load_end_addr 0x%x is below load_addr 0x%llx",
+		diag_error(d, DIAG_NO_POS, "address tag: load_end_addr 0x%x is below load_addr 0x%llx",
 			   a->load_end_addr, (ull)load);
 		return 1;
 	}
 	lay->file_size = a->load_end_addr ? a->load_end_addr - load : len - lay->file_off;
 	if (lay->file_size > len - lay->file_off) {
-		diag_error(d, MB2_NO_POS,
+		diag_error(d, DIAG_NO_POS,
 			   "image is truncated: the address tag loads 0x%llx bytes from file offset 0x%llx, the image has 0x%llx",
 			   (ull)lay->file_size, (ull)lay->file_off, (ull)len);
 		return 1;
 	}
 	if (a->bss_end_addr && a->bss_end_addr < load + lay->file_size) {
-		diag_error(d, MB2_NO_POS, "address tag: bss_end_addr 0x%x is below the loaded data's end 0x%llx",
+		diag_error(d, DIAG_NO_POS, "address tag: bss_end_addr 0x%x is below the loaded data's end 0x%llx",
 			   a->bss_end_addr, (ull)(load + lay->file_size));
 		return 1;
 	}
 	mem_size = a->bss_end_addr ? a->bss_end_addr - load : lay->file_size;
 	if (!mem_size) {
-		diag_error(d, MB2_NO_POS, "address tag: the image loads no bytes");
+		diag_error(d, DIAG_NO_POS, "address tag: the image loads no bytes");
 		return 1;
 	}
 	if (load + mem_size > MB2_ADDR_LIMIT) {
-		diag_error(d, MB2_NO_POS, "address tag: image 0x%llx+0x%llx ends above 4 GiB",
+		diag_error(d, DIAG_NO_POS, "address tag: image 0x%llx+0x%llx ends above 4 GiB",
 			   (ull)load, (ull)mem_size);
 		return 1;
 	}
@@ -115,32 +115,32 @@ static uint32_t elf_header(const uint8_t *image, uint64_t len, struct mb2_layout
 	uint64_t phsize, phend, ehsize;
 	if (len < EI_NIDENT || image[EI_MAG0] != ELFMAG0 || image[EI_MAG1] != ELFMAG1 ||
 	    image[EI_MAG2] != ELFMAG2 || image[EI_MAG3] != ELFMAG3) {
-		diag_error(d, MB2_NO_POS, "multiboot2 image has no address tag and is not ELF");
+		diag_error(d, DIAG_NO_POS, "multiboot2 image has no address tag and is not ELF");
 		return 1;
 	}
 	lay->is64 = image[EI_CLASS] == ELFCLASS64;
 	if ((image[EI_CLASS] != ELFCLASS32 && !lay->is64) || image[EI_DATA] != ELFDATA2LSB ||
 	    image[EI_VERSION] != EV_CURRENT) {
-		diag_error(d, MB2_NO_POS, "ELF header: not a little-endian ELF32/ELF64 version 1 file");
+		diag_error(d, DIAG_NO_POS, "ELF header: not a little-endian ELF32/ELF64 version 1 file");
 		return 1;
 	}
 	ehsize = lay->is64 ? sizeof(struct elf64_ehdr) : sizeof(struct elf32_ehdr);
 	if (len < ehsize) {
-		diag_error(d, MB2_NO_POS, "image is truncated: the ELF header needs 0x%llx bytes",
+		diag_error(d, DIAG_NO_POS, "image is truncated: the ELF header needs 0x%llx bytes",
 			   (ull)ehsize);
 		return 1;
 	}
 	elf_read_ehdr(image, lay->is64, &e);
 	if ((e.type != ET_EXEC && e.type != ET_DYN) ||
 	    e.machine != (lay->is64 ? EM_X86_64 : EM_386)) {
-		diag_error(d, MB2_NO_POS, "ELF header: type %u machine %u is not an i386/x86-64 executable",
+		diag_error(d, DIAG_NO_POS, "ELF header: type %u machine %u is not an i386/x86-64 executable",
 			   e.type, e.machine);
 		return 1;
 	}
 	if (e.phentsize < (lay->is64 ? sizeof(struct elf64_phdr) : sizeof(struct elf32_phdr)) ||
 	    !e.phnum || e.phnum == PN_XNUM || !mk_mul_u64(e.phnum, e.phentsize, &phsize) ||
 	    !mk_add_u64(e.phoff, phsize, &phend) || phend > len) {
-		diag_error(d, MB2_NO_POS,
+		diag_error(d, DIAG_NO_POS,
 			   "ELF program headers (offset 0x%llx, %u of %u bytes) do not fit in the image of 0x%llx bytes",
 			   (ull)e.phoff, e.phnum, e.phentsize, (ull)len);
 		return 1;
@@ -157,18 +157,18 @@ static uint32_t elf_check_seg(uint32_t i, const struct elf_seg *s, uint64_t len,
 {
 	uint64_t end;
 	if (s->filesz > s->memsz) {
-		diag_error(d, MB2_NO_POS, "ELF segment %u: p_filesz 0x%llx exceeds p_memsz 0x%llx", i,
+		diag_error(d, DIAG_NO_POS, "ELF segment %u: p_filesz 0x%llx exceeds p_memsz 0x%llx", i,
 			   (ull)s->filesz, (ull)s->memsz);
 		return 1;
 	}
 	if (!mk_add_u64(s->offset, s->filesz, &end) || end > len) {
-		diag_error(d, MB2_NO_POS,
+		diag_error(d, DIAG_NO_POS,
 			   "ELF segment %u: file bytes 0x%llx+0x%llx lie past the image end 0x%llx", i,
 			   (ull)s->offset, (ull)s->filesz, (ull)len);
 		return 1;
 	}
 	if (!mk_add_u64(s->paddr, s->memsz, &end) || end > MB2_ADDR_LIMIT) {
-		diag_error(d, MB2_NO_POS, "ELF segment %u: p_paddr 0x%llx + p_memsz 0x%llx ends above 4 GiB",
+		diag_error(d, DIAG_NO_POS, "ELF segment %u: p_paddr 0x%llx + p_memsz 0x%llx ends above 4 GiB",
 			   i, (ull)s->paddr, (ull)s->memsz);
 		return 1;
 	}
@@ -201,13 +201,13 @@ uint32_t mb2_elf_layout(const uint8_t *image, uint64_t len, uint64_t file_len,
 		}
 	}
 	if (lay->start == UINT64_MAX) {
-		diag_error(d, MB2_NO_POS, "ELF image has no loadable segment");
+		diag_error(d, DIAG_NO_POS, "ELF image has no loadable segment");
 		return 1;
 	}
 	if (t->has_entry) {
 		lay->entry = t->entry;
 	} else if (!entry_found) {
-		diag_error(d, MB2_NO_POS, "ELF entry point 0x%llx lies in no loadable segment",
+		diag_error(d, DIAG_NO_POS, "ELF entry point 0x%llx lies in no loadable segment",
 			   (ull)e_entry);
 		return 1;
 	}

@@ -130,7 +130,7 @@ static void assign_roles(const struct mk_config *cfg, const struct mk_machine *m
 			bsp = &m->cpus[i];
 	int owner = bsp ? config_owner_of(cfg, plan->nparts, bsp->apic_id) : -1;
 	if (!bsp)
-		diag_error(d, (struct mk_pos){ 0, 0 }, "the machine reports no boot CPU");
+		diag_error(d, DIAG_NO_POS, "the machine reports no boot CPU");
 	else if (owner < 0)
 		diag_error(d, cfg->part[0].pos, "no partition owns the boot CPU (APIC ID %u)",
 			   bsp->apic_id);
@@ -185,7 +185,7 @@ uint32_t plan_build_kernels(const struct mk_config *cfg, const struct mk_machine
 	uint32_t before = diag_total(d);
 	mk_memset(plan, 0, sizeof(*plan));
 	if (cfg->nparts == 0) {
-		diag_error(d, (struct mk_pos){ 0, 0 }, "no [[partition]] in the config");
+		diag_error(d, DIAG_NO_POS, "no [[partition]] in the config");
 		return diag_total(d) - before;
 	}
 	if (cfg->nparts > MK_MAX_PARTITIONS)

@@ -33,7 +33,7 @@ static const char *size_str(char *buf, size_t cap, uint64_t bytes)
 static void placer_take(struct placer *pl, uint64_t start, uint64_t size)
 {
 	if (!plan_free_remove(&pl->fm, start, start + size))
-		diag_error(pl->d, (struct mk_pos){ 0, 0 }, "internal error: memory planner is full");
+		diag_error(pl->d, DIAG_NO_POS, "internal error: memory planner is full");
 }
 
 /* A partition's main RAM size in whole pages; false (and an error) when it has none. */
